@@ -1,0 +1,6 @@
+"""`flask prices` commands."""
+
+import click
+from flask.cli import AppGroup
+
+group = AppGroup("prices", help="Manage prices.")

@@ -1,0 +1,45 @@
+"""`flask users` commands."""
+
+import uuid
+from datetime import timedelta
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from sqlalchemy import func, select
+
+from agentops.auth.tokens import mint_user_token
+from agentops.extensions import db
+from agentops.users import service
+from agentops.users.models import User
+
+group = AppGroup("users", help="Manage users.")
+
+
+@group.command("token")
+@click.argument("email")
+@click.option("--name", "full_name", help="Full name for a new user.")
+@click.option("--hours", default=12, show_default=True, help="Hours the token lasts.")
+def token_command(email: str, full_name: str | None, hours: int) -> None:
+    """Print an access token for EMAIL, signed with the local secret.
+
+    An existing user keeps their id; a new e-mail gets a new id and is
+    provisioned (personal org and Default Project) on first use of the token.
+    """
+    settings = current_app.extensions["settings"]
+    if not settings.secret_is_local:
+        click.echo(
+            "warning: JWT_SECRET_KEY comes from the environment; the token is signed "
+            "with it and works wherever that secret is trusted.",
+            err=True,
+        )
+    email = email.strip().lower()
+    user = db.session.scalar(select(User).where(func.lower(User.email) == email))
+    if user is None:
+        user = service.provision(
+            uuid.uuid4(), email, full_name, settings.DEMO_ORG_ID
+        )
+    token = mint_user_token(
+        str(user.id), user.email, user.full_name, expires=timedelta(hours=hours)
+    )
+    click.echo(token)
