@@ -124,13 +124,17 @@ def register_blueprints(app: Flask) -> None:
 
 
 def install_content_type_check(app: Flask) -> None:
-    """Refuse bodies that are not JSON on the JSON endpoints (415)."""
+    """Refuse oversized bodies (413) and non-JSON bodies on JSON endpoints (415)."""
+    settings = app.extensions["settings"]
 
     @app.before_request
     def require_json_body():
-        if request.method not in ("POST", "PUT", "PATCH"):
-            return None
-        if request.path.rstrip("/") in RAW_BODY_PATHS:
+        raw_body = request.path.rstrip("/") in RAW_BODY_PATHS
+        limit = settings.INGEST_MAX_BYTES if raw_body else settings.MAX_CONTENT_LENGTH
+        if request.content_length and request.content_length > limit:
+            return envelope(413, f"Request body is larger than {limit} bytes")
+        request.max_content_length = limit
+        if request.method not in ("POST", "PUT", "PATCH") or raw_body:
             return None
         if not request.content_length and not request.headers.get("Transfer-Encoding"):
             return None

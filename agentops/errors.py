@@ -112,6 +112,11 @@ def register_error_handlers(app: Flask) -> None:
         if error.code == 422 and errors:
             errors = flatten_locations(errors)
             message = data.get("message") or describe_fields(errors)
+        elif error.code == 400 and isinstance(errors, dict):
+            errors = flatten_locations(errors)
+            first = next(iter(errors.values()), None) if isinstance(errors, dict) else None
+            if isinstance(first, list) and first and isinstance(first[0], str):
+                message = data.get("message") or first[0]
         response = envelope(error.code or 500, message, errors)
         for name, value in (error.get_headers() or []):
             if name.lower() not in ("content-type", "content-length"):
