@@ -9,7 +9,8 @@ from typing import Any
 
 from flask import Flask, request
 
-from agentops import clickhouse, errors, observability, settings as settings_module
+from agentops import clickhouse, errors, observability
+from agentops import settings as settings_module
 from agentops.errors import envelope
 from agentops.extensions import api, db, limiter, migrate
 

@@ -153,6 +153,7 @@ def migration_files() -> list[Path]:
 def render(sql: str, settings: Settings) -> str:
     """Fill a DDL template for a single server or a cluster."""
     cluster = settings.CLICKHOUSE_CLUSTER
+    database = settings.CLICKHOUSE_DATABASE
     ttl = settings.CLICKHOUSE_TTL_DAYS
     return sql.format(
         db=settings.CLICKHOUSE_DATABASE,
@@ -166,9 +167,9 @@ def render(sql: str, settings: Settings) -> str:
         local_suffix="_local" if cluster else "",
         ttl=f"TTL toDateTime(Timestamp) + INTERVAL {int(ttl)} DAY" if ttl > 0 else "",
         distributed_otel_traces=(
-            f"CREATE TABLE IF NOT EXISTS {settings.CLICKHOUSE_DATABASE}.otel_traces "
-            f"ON CLUSTER `{cluster}` AS {settings.CLICKHOUSE_DATABASE}.otel_traces_local "
-            f"ENGINE = Distributed(`{cluster}`, {settings.CLICKHOUSE_DATABASE}, "
+            f"CREATE TABLE IF NOT EXISTS {database}.otel_traces "
+            f"ON CLUSTER `{cluster}` AS {database}.otel_traces_local "
+            f"ENGINE = Distributed(`{cluster}`, {database}, "
             "otel_traces_local, cityHash64(TraceId))"
             if cluster
             else ""
@@ -192,7 +193,11 @@ def all_comments(sql: str) -> bool:
 def migrate(spans: SpanStore, echo: Any = logger.info) -> list[str]:
     """Apply the DDL files not yet recorded; return the names applied."""
     settings = spans.settings
-    on_cluster = f"ON CLUSTER `{settings.CLICKHOUSE_CLUSTER}`" if settings.CLICKHOUSE_CLUSTER else ""
+    on_cluster = (
+        f"ON CLUSTER `{settings.CLICKHOUSE_CLUSTER}`"
+        if settings.CLICKHOUSE_CLUSTER
+        else ""
+    )
     spans.command(f"CREATE DATABASE IF NOT EXISTS {spans.database} {on_cluster}")
     spans.command(
         f"CREATE TABLE IF NOT EXISTS {spans.database}.schema_migrations {on_cluster} "
@@ -201,7 +206,9 @@ def migrate(spans: SpanStore, echo: Any = logger.info) -> list[str]:
     )
     done = {
         row[0]
-        for row in spans.query(f"SELECT version FROM {spans.database}.schema_migrations")
+        for row in spans.query(
+            f"SELECT version FROM {spans.database}.schema_migrations"
+        )
     }
     applied = []
     for path in migration_files():

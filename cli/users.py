@@ -36,9 +36,7 @@ def token_command(email: str, full_name: str | None, hours: int) -> None:
     email = email.strip().lower()
     user = db.session.scalar(select(User).where(func.lower(User.email) == email))
     if user is None:
-        user = service.provision(
-            uuid.uuid4(), email, full_name, settings.DEMO_ORG_ID
-        )
+        user = service.provision(uuid.uuid4(), email, full_name, settings.DEMO_ORG_ID)
     token = mint_user_token(
         str(user.id), user.email, user.full_name, expires=timedelta(hours=hours)
     )

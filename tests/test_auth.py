@@ -129,7 +129,9 @@ def test_asymmetric_token_without_jwks_is_401(client):
 def public_jwks(*keys_with_ids):
     entries = []
     for key, kid, alg in keys_with_ids:
-        entry = json.loads(jwt.algorithms.get_default_algorithms()[alg].to_jwk(key.public_key()))
+        entry = json.loads(
+            jwt.algorithms.get_default_algorithms()[alg].to_jwk(key.public_key())
+        )
         entry.update(kid=kid, alg=alg, use="sig")
         entries.append(entry)
     return {"keys": entries}
