@@ -125,6 +125,13 @@ def register_error_handlers(app: Flask) -> None:
                 response.headers[name] = value
         return response
 
+    from agentops.clickhouse import ClickHouseBusy
+
+    @app.errorhandler(ClickHouseBusy)
+    def handle_busy_store(error: ClickHouseBusy) -> Response:
+        logger.error("span store unavailable: %s", error)
+        return envelope(503, "The span store is held by another process")
+
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception) -> Response:
         logger.exception("unhandled error")
