@@ -2,7 +2,6 @@
 
 from marshmallow import Schema, fields, validate
 
-
 AVATAR_URL_PATTERN = (
     r"^https?://[A-Za-z0-9]+(\.[A-Za-z0-9]+)*(:[0-9]{1,5})?"
     r"(/[A-Za-z0-9._~:/?#@!$&'()*+,;=-]*)?$"
