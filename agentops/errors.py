@@ -112,6 +112,8 @@ def register_error_handlers(app: Flask) -> None:
         if error.code == 422 and errors:
             errors = flatten_locations(errors)
             message = data.get("message") or describe_fields(errors)
+        elif error.code == 429:
+            message = f"Too many requests ({error.description}); retry later"
         elif error.code == 400 and isinstance(errors, dict):
             errors = flatten_locations(errors)
             first = (
