@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from agentops.extensions import db
 from agentops.orgs import service
-from agentops.orgs.models import Org
+from agentops.orgs.models import Org, OrgInvite
 
 group = AppGroup("orgs", help="Manage organizations.")
 
@@ -49,7 +49,7 @@ def members_command(org_id: uuid.UUID) -> None:
         click.echo(
             f"{member['user_id']}\t{member['email'] or '-'}\t{member['role']}\t{paid}"
         )
-    pending = service.pending_invites(org.id)
+    pending = service.pending_invites(OrgInvite.org_id == org.id)
     if pending:
         click.echo("\ninvited\trole\tinvited_by\tcreated_at")
         for invite in pending:

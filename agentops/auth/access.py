@@ -155,16 +155,22 @@ def lock_org(org_id: uuid.UUID) -> None:
 
 
 def member_under_lock(
-    org_id: uuid.UUID, user_id: uuid.UUID, roles: Iterable[str] | None = None
+    org_id: uuid.UUID,
+    user_id: uuid.UUID,
+    roles: Iterable[str] | None = None,
+    not_found: str = ORG_NOT_FOUND,
 ) -> OrgMember:
-    """Re-read the caller's membership after `lock_org`; it may have changed."""
+    """Re-read a membership after `lock_org`; it may have changed meanwhile.
+
+    Missing answers 404 with `not_found`; a role outside `roles` answers 403.
+    """
     member = db.session.scalar(
         select(OrgMember)
         .where(OrgMember.org_id == org_id, OrgMember.user_id == user_id)
         .execution_options(populate_existing=True)
     )
     if member is None:
-        raise NotFound(ORG_NOT_FOUND)
+        raise NotFound(not_found)
     if roles is not None:
         require_role(member, roles)
     return member

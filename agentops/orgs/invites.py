@@ -12,7 +12,6 @@ from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased
 
 from agentops.auth.access import lock_org, member_under_lock
 from agentops.billing import seats
@@ -20,7 +19,7 @@ from agentops.errors import Conflict, Forbidden, NotFound
 from agentops.extensions import db
 from agentops.orgs import mail
 from agentops.orgs.models import ADMIN_ROLES, Org, OrgInvite, OrgMember
-from agentops.orgs.service import counts, is_free, settings
+from agentops.orgs.service import counts, is_free, pending_invites, settings
 from agentops.users.models import User
 
 logger = logging.getLogger(__name__)
@@ -151,25 +150,7 @@ def pending_for(user: User) -> list[dict[str, Any]]:
     """Invites addressed to the caller's e-mail, oldest first."""
     if not user.email:
         return []
-    inviter = aliased(User)
-    rows = db.session.execute(
-        select(OrgInvite, Org.name, inviter.email)
-        .join(Org, Org.id == OrgInvite.org_id)
-        .outerjoin(inviter, inviter.id == OrgInvite.inviter_id)
-        .where(func.lower(OrgInvite.email) == normalize(user.email))
-        .order_by(OrgInvite.created_at, Org.name)
-    )
-    return [
-        {
-            "org_id": invite.org_id,
-            "org_name": org_name,
-            "email": invite.email,
-            "role": invite.role,
-            "inviter_email": inviter_email,
-            "created_at": invite.created_at,
-        }
-        for invite, org_name, inviter_email in rows
-    ]
+    return pending_invites(func.lower(OrgInvite.email) == normalize(user.email))
 
 
 def accept(org_id: uuid.UUID | None, user: User) -> None:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import aliased
 
 from agentops.auth.access import lock_org, member_under_lock
 from agentops.billing import seats
-from agentops.errors import BadRequest, Conflict, Forbidden, NotFound
+from agentops.errors import BadRequest, Conflict, Forbidden
 from agentops.extensions import db
 from agentops.orgs.models import ADMIN_ROLES, Org, OrgMember
 
@@ -38,25 +38,13 @@ def another_owner_remains(org_id: uuid.UUID) -> ColumnElement[bool]:
     return owners > 1
 
 
-def target_under_lock(org_id: uuid.UUID, user_id: uuid.UUID) -> OrgMember:
-    """The member a change is about, read after the lock."""
-    target = db.session.scalar(
-        select(OrgMember)
-        .where(OrgMember.org_id == org_id, OrgMember.user_id == user_id)
-        .execution_options(populate_existing=True)
-    )
-    if target is None:
-        raise NotFound(MEMBER_NOT_FOUND)
-    return target
-
-
 def remove(org: Org, caller: OrgMember, user_id: uuid.UUID) -> None:
     """Remove a member: not yourself, an owner only by an owner, never the last."""
     if user_id == caller.user_id:
         raise BadRequest("You cannot remove yourself from the organization")
     lock_org(org.id)
     caller = member_under_lock(org.id, caller.user_id, ADMIN_ROLES)
-    target = target_under_lock(org.id, user_id)
+    target = member_under_lock(org.id, user_id, not_found=MEMBER_NOT_FOUND)
     if target.role == "owner" and caller.role != "owner":
         raise Forbidden("Only an owner can remove an owner")
     removed = db.session.execute(
@@ -81,7 +69,7 @@ def change_role(org: Org, caller: OrgMember, user_id: uuid.UUID, role: str) -> N
         raise BadRequest("You cannot change your own role")
     lock_org(org.id)
     caller = member_under_lock(org.id, caller.user_id, ADMIN_ROLES)
-    target = target_under_lock(org.id, user_id)
+    target = member_under_lock(org.id, user_id, not_found=MEMBER_NOT_FOUND)
     if "owner" in (role, target.role) and caller.role != "owner":
         raise Forbidden("Only an owner can grant or take away the owner role")
     if target.role == role:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import case, func, select
+from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import aliased
 
 from agentops.auth.access import lock_org, member_under_lock
@@ -139,7 +139,7 @@ def detail(org: Org, member: OrgMember) -> dict[str, Any]:
     shown = describe_one(org, member.role)
     shown["users"] = members_of(org.id)
     if member.role in ADMIN_ROLES:
-        shown["invites"] = pending_invites(org.id)
+        shown["invites"] = pending_invites(OrgInvite.org_id == org.id)
     return shown
 
 
@@ -162,23 +162,26 @@ def members_of(org_id: uuid.UUID) -> list[dict[str, Any]]:
     ]
 
 
-def pending_invites(org_id: uuid.UUID) -> list[dict[str, Any]]:
-    """An org's pending invites, oldest first, with who sent each."""
+def pending_invites(*conditions: ColumnElement[bool]) -> list[dict[str, Any]]:
+    """Pending invites matching the conditions, oldest first, with org and inviter."""
     inviter = aliased(User)
     rows = db.session.execute(
-        select(OrgInvite, inviter.email)
+        select(OrgInvite, Org.name, inviter.email)
+        .join(Org, Org.id == OrgInvite.org_id)
         .outerjoin(inviter, inviter.id == OrgInvite.inviter_id)
-        .where(OrgInvite.org_id == org_id)
-        .order_by(OrgInvite.created_at, OrgInvite.email)
+        .where(*conditions)
+        .order_by(OrgInvite.created_at, Org.name, OrgInvite.email)
     )
     return [
         {
+            "org_id": invite.org_id,
+            "org_name": org_name,
             "email": invite.email,
             "role": invite.role,
             "inviter_email": inviter_email,
             "created_at": invite.created_at,
         }
-        for invite, inviter_email in rows
+        for invite, org_name, inviter_email in rows
     ]
 
 
