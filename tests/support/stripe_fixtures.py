@@ -15,6 +15,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from agentops.billing.models import BillingEvent, ProcessedStripeEvent
 from agentops.extensions import db
 from agentops.orgs.models import Org, OrgMember
 from tests.support.stripe_server import StripeServer
@@ -87,3 +88,39 @@ def add_member(
     with app.app_context():
         db.session.add(OrgMember(org_id=org_id, user_id=uuid.UUID(user.id), role=role))
         db.session.commit()
+
+
+def subscribe(
+    client: FlaskClient,
+    user: TestUser,
+    org_id: uuid.UUID,
+    stripe_server: StripeServer,
+    quantity: int = 1,
+) -> dict[str, Any]:
+    """Check out through the API and pay on the fake Stripe; no event delivered."""
+    price = stripe_server.add_price()
+    response = client.post(
+        f"/opsboard/orgs/{org_id}/create-checkout-session",
+        json={"price_id": price, "quantity": quantity},
+        headers=user.headers,
+    )
+    assert response.status_code == 200, response.json
+    session_id = response.json["clientSecret"].split("_secret_")[0]
+    return stripe_server.complete_checkout(session_id)
+
+
+def billing_history(app: Flask, org_id: uuid.UUID | None) -> list[tuple[str, dict]]:
+    """The org's billing history as (kind, details), oldest first."""
+    with app.app_context():
+        entries = db.session.scalars(
+            select(BillingEvent)
+            .where(BillingEvent.org_id == org_id)
+            .order_by(BillingEvent.occurred_at, BillingEvent.id)
+        )
+        return [(entry.kind, entry.details or {}) for entry in entries]
+
+
+def processed_events(app: Flask) -> list[str]:
+    """The ids of the Stripe events recorded as applied."""
+    with app.app_context():
+        return list(db.session.scalars(select(ProcessedStripeEvent.id)))

@@ -361,15 +361,19 @@ class StripeServer:
     def update_subscription(
         self, subscription_id: str, **changes: Any
     ) -> dict[str, Any]:
-        """Change a subscription on Stripe's side (status, cancel flag, quantity)."""
+        """Change a subscription on Stripe's side.
+
+        Top-level fields (status, cancel_at_period_end) or the first item's
+        `quantity` and `current_period_end`.
+        """
         with self.lock:
             subscription = self.objects["subscription"][subscription_id]
             previous = {}
             for name, value in changes.items():
-                if name == "quantity":
+                if name in ("quantity", "current_period_end"):
                     item = subscription["items"]["data"][0]
                     previous["items"] = copy.deepcopy(subscription["items"])
-                    item["quantity"] = value
+                    item[name] = value
                     continue
                 previous[name] = subscription.get(name)
                 subscription[name] = value
