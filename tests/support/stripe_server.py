@@ -14,132 +14,33 @@ from __future__ import annotations
 
 import copy
 import json
-import re
-import secrets
 import threading
 import time
-from collections import defaultdict
 from typing import Any
 
 import requests
 import stripe
 from werkzeug.exceptions import HTTPException
-from werkzeug.routing import Map, Rule
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
+from tests.support.stripe_api import StripeApi
+from tests.support.stripe_wire import StripeFailure, decode_form, new_id, reply
+
 PERIOD_SECONDS = 30 * 86400
-UI_MODES = ("hosted_page", "embedded_page", "elements", "form")
 
 
-class StripeFailure(Exception):
-    """An error answer in Stripe's shape."""
-
-    def __init__(
-        self, status: int, message: str, code: str | None = None, param: str = ""
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.code = code
-        self.param = param
-
-    def body(self) -> dict[str, Any]:
-        """The JSON error document."""
-        kind = "api_error" if self.status >= 500 else "invalid_request_error"
-        error = {"type": kind, "message": self.message}
-        if self.code:
-            error["code"] = self.code
-        if self.param:
-            error["param"] = self.param
-        return {"error": error}
-
-
-def missing(kind: str, object_id: str, param: str = "id") -> StripeFailure:
-    """Stripe's answer for an unknown object."""
-    return StripeFailure(
-        404, f"No such {kind}: '{object_id}'", code="resource_missing", param=param
-    )
-
-
-def decode_form(pairs: list[tuple[str, str]]) -> dict[str, Any]:
-    """Stripe's bracketed form encoding (`a[b][0][c]=v`) as nested dicts and lists."""
-    root: dict[str, Any] = {}
-    for key, value in pairs:
-        parts = [part for part in re.split(r"[\[\]]+", key) if part != ""]
-        if key.endswith("[]"):
-            parts.append(str(len(lookup(root, parts) or {})))
-        node = root
-        for part in parts[:-1]:
-            node = node.setdefault(part, {})
-        node[parts[-1]] = {"true": True, "false": False}.get(value, value)
-    return listify(root)
-
-
-def lookup(root: dict[str, Any], parts: list[str]) -> Any:
-    """The node at a path, if any."""
-    node: Any = root
-    for part in parts:
-        if not isinstance(node, dict) or part not in node:
-            return None
-        node = node[part]
-    return node
-
-
-def listify(node: Any) -> Any:
-    """Turn dicts keyed 0, 1, 2... into lists, all the way down."""
-    if not isinstance(node, dict):
-        return node
-    node = {key: listify(value) for key, value in node.items()}
-    if node and all(key.isdigit() for key in node):
-        return [node[key] for key in sorted(node, key=int)]
-    return node
-
-
-def new_id(prefix: str) -> str:
-    """A Stripe-looking id."""
-    return f"{prefix}_test_{secrets.token_hex(8)}"
-
-
-class StripeServer:
+class StripeServer(StripeApi):
     """The fake Stripe, served on a loopback port in a thread."""
 
     def __init__(self, webhook_secret: str) -> None:
+        super().__init__()
         self.webhook_secret = webhook_secret
-        self.lock = threading.RLock()
-        self.objects: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
-        self.session_orders: dict[str, dict[str, Any]] = {}
         self.replies: dict[str, tuple[str, int, dict[str, Any]]] = {}
-        self.events: list[dict[str, Any]] = []
         self.calls: list[tuple[str, str, dict[str, Any]]] = []
         self.failures: list[list[Any]] = []
         self.server: Any = None
         self.thread: threading.Thread | None = None
-        self.routes = Map(
-            [
-                Rule("/v1/customers", methods=["POST"], endpoint="create_customer"),
-                Rule("/v1/customers/<id>", methods=["GET"], endpoint="customer"),
-                Rule("/v1/prices/<id>", methods=["GET"], endpoint="price"),
-                Rule("/v1/coupons/<id>", methods=["GET"], endpoint="coupon"),
-                Rule(
-                    "/v1/promotion_codes", methods=["GET"], endpoint="promotion_codes"
-                ),
-                Rule(
-                    "/v1/checkout/sessions", methods=["POST"], endpoint="create_session"
-                ),
-                Rule("/v1/checkout/sessions/<id>", methods=["GET"], endpoint="session"),
-                Rule("/v1/subscriptions", methods=["GET"], endpoint="subscriptions"),
-                Rule(
-                    "/v1/subscriptions/<id>", methods=["GET"], endpoint="subscription"
-                ),
-                Rule(
-                    "/v1/subscriptions/<id>",
-                    methods=["POST"],
-                    endpoint="update_subscription_api",
-                ),
-                Rule("/v1/charges/<id>", methods=["GET"], endpoint="charge"),
-            ]
-        )
 
     # Serving.
 
@@ -410,31 +311,6 @@ class StripeServer:
             }
             return self.emit("charge.dispute.created", dispute)
 
-    def emit(
-        self, kind: str, snapshot: dict[str, Any], previous: dict | None = None
-    ) -> dict[str, Any]:
-        """Record an event carrying a snapshot of an object."""
-        data: dict[str, Any] = {"object": copy.deepcopy(snapshot)}
-        if previous is not None:
-            data["previous_attributes"] = previous
-        event = {
-            "id": new_id("evt"),
-            "object": "event",
-            "api_version": stripe.api_version,
-            "created": int(time.time()),
-            "type": kind,
-            "livemode": False,
-            "pending_webhooks": 1,
-            "request": {"id": None, "idempotency_key": None},
-            "data": data,
-        }
-        self.events.append(event)
-        return event
-
-    def event(self, kind: str, index: int = -1) -> dict[str, Any]:
-        """An emitted event of a type (the latest by default)."""
-        return [event for event in self.events if event["type"] == kind][index]
-
     def sign(
         self, body: str, timestamp: int | None = None, secret: str | None = None
     ) -> str:
@@ -467,175 +343,3 @@ class StripeServer:
             headers["Stripe-Signature"] = header
         payload = signed if body is None else body
         return requests.post(url, data=payload.encode(), headers=headers, timeout=30)
-
-    # The API.
-
-    def api_create_customer(self, params: dict[str, Any]) -> dict[str, Any]:
-        customer = {
-            "id": new_id("cus"),
-            "object": "customer",
-            "name": params.get("name"),
-            "email": params.get("email"),
-            "metadata": params.get("metadata") or {},
-            "created": int(time.time()),
-        }
-        self.objects["customer"][customer["id"]] = customer
-        return customer
-
-    def get(self, kind: str, object_id: str) -> dict[str, Any]:
-        """A stored object, or Stripe's 404."""
-        found = self.objects[kind].get(object_id)
-        if found is None:
-            raise missing(kind, object_id)
-        return copy.deepcopy(found)
-
-    def api_customer(self, params: dict[str, Any], id: str) -> dict[str, Any]:
-        return self.get("customer", id)
-
-    def api_price(self, params: dict[str, Any], id: str) -> dict[str, Any]:
-        return self.get("price", id)
-
-    def api_coupon(self, params: dict[str, Any], id: str) -> dict[str, Any]:
-        return self.get("coupon", id)
-
-    def api_charge(self, params: dict[str, Any], id: str) -> dict[str, Any]:
-        return self.get("charge", id)
-
-    def api_session(self, params: dict[str, Any], id: str) -> dict[str, Any]:
-        return self.get("checkout.session", id)
-
-    def api_subscription(self, params: dict[str, Any], id: str) -> dict[str, Any]:
-        return self.get("subscription", id)
-
-    def api_promotion_codes(self, params: dict[str, Any]) -> dict[str, Any]:
-        found = []
-        for promotion in self.objects["promotion_code"].values():
-            if "code" in params and promotion["code"].lower() != params["code"].lower():
-                continue
-            if "active" in params and promotion["active"] != params["active"]:
-                continue
-            promotion = copy.deepcopy(promotion)
-            if "data.promotion.coupon" in (params.get("expand") or []):
-                coupon_id = promotion["promotion"]["coupon"]
-                promotion["promotion"]["coupon"] = self.get("coupon", coupon_id)
-            found.append(promotion)
-        return page(found[: int(params.get("limit", 10))], "/v1/promotion_codes")
-
-    def api_subscriptions(self, params: dict[str, Any]) -> dict[str, Any]:
-        status = params.get("status")
-        found = [
-            copy.deepcopy(subscription)
-            for subscription in self.objects["subscription"].values()
-            if params.get("customer") in (None, subscription["customer"])
-            and (
-                status == "all"
-                or subscription["status"] == status
-                or (status is None and subscription["status"] != "canceled")
-            )
-        ]
-        found.sort(key=lambda subscription: subscription["created"], reverse=True)
-        return page(found[: int(params.get("limit", 10))], "/v1/subscriptions")
-
-    def api_create_session(self, params: dict[str, Any]) -> dict[str, Any]:
-        if params.get("mode") not in ("payment", "setup", "subscription"):
-            raise StripeFailure(400, "Invalid mode", param="mode")
-        ui_mode = params.get("ui_mode", "hosted_page")
-        if ui_mode not in UI_MODES:
-            raise StripeFailure(
-                400,
-                f"Invalid ui_mode: must be one of {', '.join(UI_MODES)}",
-                code="parameter_invalid_empty",
-                param="ui_mode",
-            )
-        if ui_mode == "embedded_page" and not params.get("return_url"):
-            raise StripeFailure(
-                400, "Missing required param: return_url.", param="return_url"
-            )
-        lines = params.get("line_items") or []
-        if not lines:
-            raise StripeFailure(
-                400, "Missing required param: line_items.", param="line_items"
-            )
-        for line in lines:
-            price = self.get("price", line.get("price", ""))
-            if params["mode"] == "subscription" and price["type"] != "recurring":
-                raise StripeFailure(
-                    400, "Subscription mode needs a recurring price", param="line_items"
-                )
-        customer = params.get("customer")
-        if customer:
-            self.get("customer", customer)
-        else:
-            customer = self.api_create_customer({})["id"]
-        for discount in params.get("discounts") or []:
-            if "coupon" in discount:
-                self.get("coupon", discount["coupon"])
-            if "promotion_code" in discount:
-                self.get("promotion_code", discount["promotion_code"])
-        session_id = new_id("cs")
-        session = {
-            "id": session_id,
-            "object": "checkout.session",
-            "client_secret": f"{session_id}_secret_{secrets.token_hex(12)}",
-            "mode": params["mode"],
-            "ui_mode": ui_mode,
-            "status": "open",
-            "payment_status": "unpaid",
-            "customer": customer,
-            "client_reference_id": params.get("client_reference_id"),
-            "metadata": params.get("metadata") or {},
-            "return_url": params.get("return_url"),
-            "subscription": None,
-            "created": int(time.time()),
-        }
-        self.objects["checkout.session"][session_id] = session
-        self.session_orders[session_id] = {
-            "line_items": lines,
-            "discounts": params.get("discounts") or [],
-            "subscription_metadata": (params.get("subscription_data") or {}).get(
-                "metadata"
-            ),
-        }
-        return copy.deepcopy(session)
-
-    def api_update_subscription_api(
-        self, params: dict[str, Any], id: str
-    ) -> dict[str, Any]:
-        subscription = self.objects["subscription"].get(id)
-        if subscription is None:
-            raise missing("subscription", id)
-        if subscription["status"] == "canceled":
-            raise StripeFailure(
-                400,
-                "A canceled subscription can only update its cancellation_details "
-                "and metadata.",
-            )
-        previous: dict[str, Any] = {}
-        if "cancel_at_period_end" in params:
-            previous["cancel_at_period_end"] = subscription["cancel_at_period_end"]
-            subscription["cancel_at_period_end"] = params["cancel_at_period_end"]
-        for change in params.get("items") or []:
-            previous["items"] = copy.deepcopy(subscription["items"])
-            for item in subscription["items"]["data"]:
-                if item["id"] == change.get("id"):
-                    item["quantity"] = int(change.get("quantity", item["quantity"]))
-        self.emit("customer.subscription.updated", subscription, previous)
-        return copy.deepcopy(subscription)
-
-
-def page(items: list[dict[str, Any]], url: str) -> dict[str, Any]:
-    """A Stripe list object."""
-    return {"object": "list", "data": items, "has_more": False, "url": url}
-
-
-def reply(status: int, body: dict[str, Any], replayed: bool = False) -> Response:
-    """A JSON answer in Stripe's style."""
-    headers = {"Request-Id": new_id("req")}
-    if status >= 500:
-        # Tell stripe-python not to retry an injected failure.
-        headers["Stripe-Should-Retry"] = "false"
-    if replayed:
-        headers["Idempotent-Replayed"] = "true"
-    return Response(
-        json.dumps(body), status=status, headers=headers, mimetype="application/json"
-    )
