@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 import requests
 
@@ -14,7 +15,7 @@ stripe_server = stripe_fixtures.stripe_server
 webhook_url = stripe_fixtures.webhook_url
 
 
-def checkout(client, user, org_id, headers=None, **body):
+def checkout(client, user, org_id, headers=None, **body) -> Any:
     """POST create-checkout-session."""
     return client.post(
         f"/opsboard/orgs/{org_id}/create-checkout-session",
@@ -23,7 +24,7 @@ def checkout(client, user, org_id, headers=None, **body):
     )
 
 
-def session_of(stripe_server, client_secret):
+def session_of(stripe_server, client_secret) -> dict[str, Any]:
     """The fake Stripe's session behind a client secret."""
     session_id = client_secret.split("_secret_")[0]
     return stripe_server.objects["checkout.session"][session_id]
@@ -177,6 +178,7 @@ def test_two_concurrent_checkouts_for_one_org_create_one_session(
     start = threading.Barrier(2)
 
     def post() -> None:
+        """Send one checkout request when both threads are ready."""
         start.wait()
         answers.append(
             requests.post(

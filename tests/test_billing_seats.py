@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import pytest
 
@@ -18,7 +19,7 @@ webhook_url = stripe_fixtures.webhook_url
 
 
 @pytest.fixture
-def paid(app, client, tokens, stripe_server, webhook_url):
+def paid(app, client, tokens, stripe_server, webhook_url) -> tuple:
     """An owner whose org pays for one seat, with the checkout event applied."""
     owner = tokens.user()
     org_id = personal_org(client, owner)
@@ -29,7 +30,7 @@ def paid(app, client, tokens, stripe_server, webhook_url):
     return owner, org_id, subscription
 
 
-def join(app, client, tokens, org_id):
+def join(app, client, tokens, org_id) -> Any:
     """Add a member the way accepting an invite does, then tell billing."""
     user = tokens.user()
     client.get("/opsboard/users/me", headers=user.headers)
@@ -42,7 +43,7 @@ def join(app, client, tokens, org_id):
     return user
 
 
-def leave(app, org_id, user):
+def leave(app, org_id, user) -> None:
     """Remove a member the way remove-member does, then tell billing."""
     with app.app_context():
         db.session.delete(db.session.get(OrgMember, (org_id, uuid.UUID(user.id))))
@@ -50,7 +51,7 @@ def leave(app, org_id, user):
         seats.membership_changed(db.session.get(Org, org_id))
 
 
-def quantity(stripe_server, subscription):
+def quantity(stripe_server, subscription) -> int:
     """The seat quantity Stripe holds."""
     stored = stripe_server.objects["subscription"][subscription["id"]]
     return stored["items"]["data"][0]["quantity"]

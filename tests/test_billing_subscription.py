@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from tests.support import stripe_fixtures
@@ -19,7 +21,7 @@ webhook_url = stripe_fixtures.webhook_url
 
 
 @pytest.fixture
-def paid(app, client, tokens, stripe_server, webhook_url):
+def paid(app, client, tokens, stripe_server, webhook_url) -> tuple:
     """An owner whose org pays, with the checkout event applied."""
     owner = tokens.user()
     org_id = personal_org(client, owner)
@@ -30,7 +32,7 @@ def paid(app, client, tokens, stripe_server, webhook_url):
     return owner, org_id, subscription
 
 
-def post(client, user, org_id, path, body=None):
+def post(client, user, org_id, path, body=None) -> Any:
     """POST to a billing endpoint of the org."""
     return client.post(
         f"/opsboard/orgs/{org_id}/{path}", json=body, headers=user.headers

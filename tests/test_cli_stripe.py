@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from agentops.extensions import db
 from agentops.orgs.models import OrgMember
@@ -13,7 +14,7 @@ app = stripe_fixtures.app
 stripe_server = stripe_fixtures.stripe_server
 
 
-def sync(app, *args):
+def sync(app, *args) -> Any:
     """Run `flask stripe sync` and return the result."""
     return app.test_cli_runner().invoke(args=["stripe", "sync", *args])
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from typing import Any
 
 import pytest
 
@@ -24,7 +25,7 @@ webhook_url = stripe_fixtures.webhook_url
 
 
 @pytest.fixture
-def paid(app, client, tokens, stripe_server, webhook_url):
+def paid(app, client, tokens, stripe_server, webhook_url) -> tuple:
     """An owner whose org has paid and whose checkout event was applied."""
     owner = tokens.user()
     org_id = personal_org(client, owner)
@@ -187,7 +188,8 @@ def test_a_crash_while_applying_leaves_nothing_and_the_retry_succeeds(
     event = stripe_server.event("checkout.session.completed")
     before = org_state(app, org_id)
 
-    def crash(*args, **kwargs):
+    def crash(*args: Any, **kwargs: Any) -> None:
+        """Fail the way a database or disk failure would."""
         raise RuntimeError("disk full")
 
     with monkeypatch.context() as patch:

@@ -31,6 +31,7 @@ def admin_org(view: Callable[..., Any]) -> Callable[..., Any]:
 
     @wraps(view)
     def wrapper(*args: Any, org_id: uuid.UUID, **kwargs: Any) -> Any:
+        """Call the view with the org in place of its id."""
         org, _ = access.org_for_admin(org_id, current_user())
         return view(*args, org=org, **kwargs)
 

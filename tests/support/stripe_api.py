@@ -77,6 +77,7 @@ class StripeApi:
         return [event for event in self.events if event["type"] == kind][index]
 
     def api_create_customer(self, params: dict[str, Any]) -> dict[str, Any]:
+        """POST /v1/customers."""
         customer = {
             "id": new_id("cus"),
             "object": "customer",
@@ -96,24 +97,31 @@ class StripeApi:
         return copy.deepcopy(found)
 
     def api_customer(self, params: dict[str, Any], id: str) -> dict[str, Any]:
+        """GET /v1/customers/{id}."""
         return self.get("customer", id)
 
     def api_price(self, params: dict[str, Any], id: str) -> dict[str, Any]:
+        """GET /v1/prices/{id}."""
         return self.get("price", id)
 
     def api_coupon(self, params: dict[str, Any], id: str) -> dict[str, Any]:
+        """GET /v1/coupons/{id}."""
         return self.get("coupon", id)
 
     def api_charge(self, params: dict[str, Any], id: str) -> dict[str, Any]:
+        """GET /v1/charges/{id}."""
         return self.get("charge", id)
 
     def api_session(self, params: dict[str, Any], id: str) -> dict[str, Any]:
+        """GET /v1/checkout/sessions/{id}."""
         return self.get("checkout.session", id)
 
     def api_subscription(self, params: dict[str, Any], id: str) -> dict[str, Any]:
+        """GET /v1/subscriptions/{id}."""
         return self.get("subscription", id)
 
     def api_promotion_codes(self, params: dict[str, Any]) -> dict[str, Any]:
+        """GET /v1/promotion_codes, filtered by code and active."""
         found = []
         for promotion in self.objects["promotion_code"].values():
             if "code" in params and promotion["code"].lower() != params["code"].lower():
@@ -128,6 +136,7 @@ class StripeApi:
         return page(found[: int(params.get("limit", 10))], "/v1/promotion_codes")
 
     def api_subscriptions(self, params: dict[str, Any]) -> dict[str, Any]:
+        """GET /v1/subscriptions, filtered by customer and status."""
         status = params.get("status")
         found = [
             copy.deepcopy(subscription)
@@ -143,6 +152,7 @@ class StripeApi:
         return page(found[: int(params.get("limit", 10))], "/v1/subscriptions")
 
     def api_create_session(self, params: dict[str, Any]) -> dict[str, Any]:
+        """POST /v1/checkout/sessions, checked the way Stripe checks it."""
         if params.get("mode") not in ("payment", "setup", "subscription"):
             raise StripeFailure(400, "Invalid mode", param="mode")
         ui_mode = params.get("ui_mode", "hosted_page")
@@ -207,6 +217,7 @@ class StripeApi:
     def api_update_subscription_api(
         self, params: dict[str, Any], id: str
     ) -> dict[str, Any]:
+        """POST /v1/subscriptions/{id}: cancel flag and item quantities."""
         subscription = self.objects["subscription"].get(id)
         if subscription is None:
             raise missing("subscription", id)
