@@ -278,3 +278,24 @@ def test_without_stripe_billing_is_503_after_the_access_checks(make_app, tokens)
         headers=owner.headers,
     )
     assert validate.status_code == 503
+
+
+def test_a_configured_plan_price_limits_checkout_to_its_product(
+    make_app, tokens, stripe_server
+):
+    plan = stripe_server.add_price(product="prod_test_pro")
+    yearly = stripe_server.add_price(40000, product="prod_test_pro")
+    cheap = stripe_server.add_price(100, product="prod_test_other")
+    configured = make_app(
+        **{
+            **stripe_fixtures.stripe_settings(stripe_server),
+            "STRIPE_SUBSCRIPTION_PRICE_ID": plan,
+        }
+    ).test_client()
+    owner = tokens.user()
+    org_id = personal_org(configured, owner)
+
+    assert checkout(configured, owner, org_id, price_id=yearly).status_code == 200
+    refused = checkout(configured, owner, org_id, price_id=cheap)
+    assert refused.status_code == 400
+    assert "not a price of this plan" in refused.json["message"]

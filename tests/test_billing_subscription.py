@@ -235,3 +235,16 @@ def test_validate_discount_code_is_200_for_codes_that_do_not_work(
 
     empty = post(client, owner, org_id, "validate-discount-code", {"discount_code": ""})
     assert empty.status_code == 422
+
+
+def test_reactivating_an_ended_subscription_is_409_and_repairs_the_org(
+    app, client, stripe_server, paid
+):
+    owner, org_id, subscription = paid
+    stripe_server.delete_subscription(subscription["id"])
+
+    answer = post(client, owner, org_id, "reactivate-subscription")
+
+    assert answer.status_code == 409
+    assert "ended" in answer.json["message"]
+    assert org_state(app, org_id)["prem_status"] == "free"

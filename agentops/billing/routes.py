@@ -25,6 +25,15 @@ from agentops.orgs.models import Org
 
 blp = Blueprint("billing", __name__, url_prefix="/opsboard/orgs", description="Billing")
 
+IDEMPOTENCY_HEADER = {
+    "in": "header",
+    "name": "Idempotency-Key",
+    "required": False,
+    "schema": {"type": "string"},
+    "description": "Resend the same value to retry a request without repeating "
+    "it; without it, identical requests within ten minutes count as one.",
+}
+
 
 def admin_org(view: Callable[..., Any]) -> Callable[..., Any]:
     """Resolve `org_id` to the org for an admin or owner (404, then 403)."""
@@ -56,6 +65,7 @@ class CheckoutSession(MethodView):
 
     decorators = [admin_org, login_required]
 
+    @blp.doc(parameters=[IDEMPOTENCY_HEADER])
     @blp.arguments(CheckoutSessionSchema)
     @blp.response(200, CheckoutSessionAnswerSchema)
     def post(self, body: dict[str, Any], org: Org) -> dict[str, str]:
@@ -70,6 +80,7 @@ class CancelSubscription(MethodView):
 
     decorators = [admin_org, login_required]
 
+    @blp.doc(parameters=[IDEMPOTENCY_HEADER])
     @blp.arguments(CancelSubscriptionSchema)
     @blp.response(200, SubscriptionAnswerSchema)
     def post(self, body: dict[str, Any], org: Org) -> dict[str, Any]:
@@ -86,6 +97,7 @@ class ReactivateSubscription(MethodView):
 
     decorators = [admin_org, login_required]
 
+    @blp.doc(parameters=[IDEMPOTENCY_HEADER])
     @blp.response(200, SubscriptionAnswerSchema)
     def post(self, org: Org) -> dict[str, Any]:
         """Keep the subscription that was set to cancel."""

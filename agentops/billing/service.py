@@ -154,6 +154,10 @@ def reactivate_subscription(org: Org, user: User) -> Org:
     with calling_stripe("read the subscription"):
         current = stripe_client.v1.subscriptions.retrieve(org.subscription_id)
     current = current.to_dict()
+    if current["status"] in subscriptions.ENDED:
+        subscriptions.apply(org, current)
+        db.session.commit()
+        raise Conflict("The subscription has ended; start a new checkout instead")
     if not current.get("cancel_at_period_end"):
         subscriptions.apply(org, current)
         db.session.commit()
@@ -199,7 +203,8 @@ def set_cancel_flag(org: Org, user: User, subscription_id: str, cancel: bool) ->
 def validate_discount_code(code: str) -> dict[str, Any]:
     """Describe a discount code, valid or not."""
     client()
-    found = discounts.resolve(code.strip())
+    code = code.strip()
+    found = discounts.resolve(code) if code else None
     answer = discounts.describe(found[1] if found else None)
     answer["discount_description"] = answer["description"]
     return answer

@@ -103,6 +103,20 @@ def calling_stripe(action: str) -> Iterator[None]:
         raise UpstreamError(
             f"Could not {action}: Stripe could not be reached. Try again shortly."
         ) from None
+    except stripe.InvalidRequestError as error:
+        logger.warning(
+            "Stripe refused a request while trying to %s: code=%s param=%s request=%s",
+            action,
+            error.code,
+            error.param,
+            error.request_id,
+        )
+        detail = (error.user_message or "invalid request").rstrip(".")
+        raise UpstreamError(
+            f"Could not {action}: Stripe refused the request ({detail}). "
+            "Check the billing settings or contact support with Stripe request id "
+            f"{error.request_id or 'unknown'}."
+        ) from None
     except stripe.StripeError as error:
         logger.warning(
             "Stripe error while trying to %s: status=%s code=%s request=%s",

@@ -33,14 +33,19 @@ def stripe_server() -> Iterator[StripeServer]:
     server.stop()
 
 
+def stripe_settings(stripe_server: StripeServer) -> dict[str, Any]:
+    """The settings that point the app at the fake Stripe."""
+    return {
+        "STRIPE_SECRET_KEY": SECRET_KEY,
+        "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        "STRIPE_API_BASE": stripe_server.url,
+    }
+
+
 @pytest.fixture
 def app(make_app: Callable[..., Flask], stripe_server: StripeServer) -> Flask:
     """The app with billing on, talking to the fake Stripe."""
-    return make_app(
-        STRIPE_SECRET_KEY=SECRET_KEY,
-        STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET,
-        STRIPE_API_BASE=stripe_server.url,
-    )
+    return make_app(**stripe_settings(stripe_server))
 
 
 @pytest.fixture
