@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 from typing import Any
 
@@ -56,6 +57,33 @@ def test_the_same_event_delivered_twice_has_one_effect(
     assert kinds.count("checkout.completed") == 1
     assert kinds.count("plan.changed") == 1
     assert processed_events(app) == [event["id"]]
+
+
+def test_concurrent_deliveries_of_one_event_apply_it_once(
+    app, client, tokens, stripe_server, webhook_url
+):
+    owner = tokens.user()
+    org_id = personal_org(client, owner)
+    subscribe(client, owner, org_id, stripe_server)
+    event = stripe_server.event("checkout.session.completed")
+    start = threading.Barrier(3)
+    outcomes: list[str] = []
+
+    def deliver() -> None:
+        """Deliver the event when all threads are ready."""
+        start.wait()
+        answer = stripe_server.deliver(event, webhook_url)
+        outcomes.append(f"{answer.status_code} {answer.json().get('outcome')}")
+
+    threads = [threading.Thread(target=deliver) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(outcomes) == ["200 applied", "200 duplicate", "200 duplicate"]
+    kinds = [kind for kind, _ in billing_history(app, org_id)]
+    assert kinds.count("checkout.completed") == 1
 
 
 def test_updated_before_checkout_completed_ends_in_stripes_state(

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 import stripe
+from sqlalchemy import select
 
 from agentops.billing import history, subscriptions
 from agentops.billing.stripe_client import client, is_missing
@@ -107,7 +108,7 @@ def dispute_created(dispute: dict[str, Any], event: dict[str, Any]) -> None:
         customer = subscriptions.customer_id(charge)
         if customer:
             org = db.session.scalar(
-                db.select(Org).where(Org.stripe_customer_id == customer)
+                select(Org).where(Org.stripe_customer_id == customer)
             )
     org_id = org.id if org is not None else None
     history.record(
