@@ -39,9 +39,10 @@ def webhook_limit() -> str:
 def verified_event(payload: bytes, signature: str | None) -> dict[str, Any]:
     """The event in the body, if Stripe signed exactly this body recently."""
     settings = current_app.extensions["settings"]
-    if not settings.STRIPE_WEBHOOK_SECRET:
+    if not settings.STRIPE_WEBHOOK_SECRET or not settings.stripe_enabled:
         raise Unavailable(
-            "The Stripe webhook is not configured: set STRIPE_WEBHOOK_SECRET"
+            "The Stripe webhook is not configured: set STRIPE_WEBHOOK_SECRET and "
+            "STRIPE_SECRET_KEY"
         )
     if not signature:
         raise BadRequest("Missing Stripe-Signature header")
