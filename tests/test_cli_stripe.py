@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from typing import Any
 
@@ -92,3 +93,24 @@ def test_sync_reports_a_stripe_failure(app, client, tokens, stripe_server):
 
     assert result.exit_code != 0
     assert "Could not" in result.output
+
+
+def test_sync_ends_pro_when_the_grace_period_is_over(
+    app, client, tokens, stripe_server
+):
+    owner = tokens.user()
+    org_id = personal_org(client, owner)
+    subscription = subscribe(client, owner, org_id, stripe_server)
+    sync(app)
+    long_ago = int(time.time()) - 10 * 86400
+    stripe_server.update_subscription(
+        subscription["id"], status="past_due", current_period_end=long_ago
+    )
+
+    result = sync(app)
+
+    assert "prem_status pro -> free" in result.output
+    state = org_state(app, org_id)
+    assert state["prem_status"] == "free"
+    assert state["subscription_status"] == "past_due"
+    assert state["subscription_id"] == subscription["id"]
