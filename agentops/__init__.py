@@ -125,7 +125,7 @@ def register_blueprints(app: Flask) -> None:
 
 
 def install_content_type_check(app: Flask) -> None:
-    """Refuse oversized bodies (413), non-JSON bodies (415) and missing ones (422)."""
+    """Refuse oversized bodies (413) and non-JSON bodies on JSON endpoints (415)."""
     settings = app.extensions["settings"]
 
     @app.before_request
@@ -137,14 +137,7 @@ def install_content_type_check(app: Flask) -> None:
         request.max_content_length = limit
         if request.method not in ("POST", "PUT", "PATCH") or raw_body:
             return None
-        has_body = bool(request.content_length) or bool(
-            request.headers.get("Transfer-Encoding")
-        )
-        if not has_body:
-            if body_required(app, request.endpoint, request.method):
-                return envelope(
-                    422, "Request body is required", {"json": ["Missing request body."]}
-                )
+        if not request.content_length and not request.headers.get("Transfer-Encoding"):
             return None
         if request.is_json:
             return None
@@ -153,15 +146,6 @@ def install_content_type_check(app: Flask) -> None:
             "Content-Type must be application/json, not "
             f"{request.content_type or 'missing'!r}",
         )
-
-
-def body_required(app: Flask, endpoint: str | None, method: str) -> bool:
-    """Whether the OpenAPI document says this operation requires a JSON body."""
-    view = app.view_functions.get(endpoint or "")
-    handler = getattr(getattr(view, "view_class", None), method.lower(), view)
-    apidoc = getattr(handler, "_apidoc", None) or {}
-    parameters = (apidoc.get("arguments") or {}).get("parameters") or []
-    return any(p.get("in") == "json" and p.get("required", True) for p in parameters)
 
 
 def import_models() -> None:

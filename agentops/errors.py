@@ -151,5 +151,10 @@ def flatten_locations(errors: dict[str, Any]) -> dict[str, Any]:
 
 def describe_fields(errors: dict[str, Any]) -> str:
     """Name the offending fields in a 422 message."""
+    whole_body = {"json", "_schema"}
+    if set(errors) <= whole_body:
+        first = next(iter(errors.values()))
+        if isinstance(first, list) and first and isinstance(first[0], str):
+            return f"Invalid request body: {first[0]}"
     names = ", ".join(sorted(str(name) for name in errors))
     return f"Invalid input: {names}"
