@@ -41,7 +41,9 @@ class PathIdConverter(UUIDConverter):
     token check. The OpenAPI document still shows a UUID parameter.
     """
 
-    regex = r"[^/]+"
+    # Literal segments beside an id (`/opsboard/orgs/invites`) are not ids, so
+    # another method on them is a 405 rather than a lookup of an org "invites".
+    regex = r"(?!invites(?:/|$))[^/]+"
 
     def to_python(self, value: str) -> uuid.UUID | None:
         if UUID_PATTERN.fullmatch(value) is None:
