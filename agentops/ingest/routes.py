@@ -1,5 +1,108 @@
 """OTLP ingestion and SDK project tokens."""
 
+from __future__ import annotations
+
+from flask import Response, current_app, request
+from flask.views import MethodView
 from flask_smorest import Blueprint
+from marshmallow import EXCLUDE, Schema, fields
+
+from agentops.extensions import limiter
+from agentops.ingest import service, tokens
 
 blp = Blueprint("ingest", __name__, url_prefix="", description="Ingestion")
+
+
+def auth_token_limit() -> str:
+    """The rate limit of the token endpoint."""
+    return current_app.extensions["settings"].RATELIMIT_AUTH_TOKEN
+
+
+def ingest_limit() -> str:
+    """The rate limit of the trace export endpoint."""
+    return current_app.extensions["settings"].RATELIMIT_INGEST
+
+
+class AuthTokenRequestSchema(Schema):
+    """A project API key to trade for a project token."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    api_key = fields.Raw(required=True, metadata={"description": "a project API key"})
+
+
+class AuthTokenSchema(Schema):
+    """A project token for the SDK."""
+
+    token = fields.String(required=True)
+    project_id = fields.String(required=True)
+    project_prem_status = fields.String(required=True)
+
+
+@blp.route("/v3/auth/token")
+class AuthToken(MethodView):
+    """Project tokens."""
+
+    decorators = [limiter.limit(auth_token_limit)]
+
+    @blp.arguments(AuthTokenRequestSchema)
+    @blp.response(200, AuthTokenSchema)
+    @blp.doc(security=[])
+    def post(self, body):
+        """Trade a project's API key for a project token (30 days)."""
+        minted = tokens.mint(body.get("api_key"), current_app.extensions["settings"])
+        return {
+            "token": minted.token,
+            "project_id": str(minted.project.id),
+            "project_prem_status": minted.project.org.prem_status,
+        }
+
+
+@blp.route("/v1/traces")
+class Traces(MethodView):
+    """OTLP/HTTP trace export."""
+
+    decorators = [limiter.limit(ingest_limit)]
+
+    @blp.doc(
+        security=[{"bearerAuth": []}],
+        parameters=[
+            {
+                "in": "header",
+                "name": "X-Agentops-Api-Key",
+                "schema": {"type": "string", "format": "uuid"},
+                "required": False,
+                "description": "the project's API key, instead of a bearer token",
+            }
+        ],
+        requestBody={
+            "content": {
+                "application/x-protobuf": {"schema": {"type": "string"}},
+                "application/json": {"schema": {"type": "object"}},
+            }
+        },
+        responses={"200": {"description": "an OTLP ExportTraceServiceResponse"}},
+    )
+    def post(self):
+        """Store an OTLP trace export (protobuf or JSON, optionally gzip)."""
+        settings = current_app.extensions["settings"]
+        project = tokens.project_for_headers(
+            request.headers.get("Authorization"),
+            request.headers.get("X-Agentops-Api-Key"),
+            settings,
+        )
+        body = service.read_body(
+            request.stream, request.content_length, settings.INGEST_MAX_BYTES
+        )
+        batch = service.ingest(
+            body,
+            request.content_type,
+            request.headers.get("Content-Encoding"),
+            project,
+            settings,
+        )
+        answer_type = service.response_type(request.content_type)
+        return Response(
+            service.export_response(batch, answer_type), mimetype=answer_type
+        )
