@@ -14,6 +14,7 @@ import json
 import math
 import zlib
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from google.protobuf import json_format
@@ -215,16 +216,20 @@ def any_value_to_string(value: AnyValue) -> str:
         return str(value.int_value)
     if which == "double_value":
         return format_double(value.double_value)
+    if which == "bytes_value":
+        return base64.b64encode(value.bytes_value).decode()
     return json.dumps(any_value_to_python(value), separators=(",", ":"), default=str)
 
 
 def format_double(number: float) -> str:
-    """A float in its shortest round-trip text."""
-    if math.isnan(number) or math.isinf(number):
-        return str(number)
+    """A float as the collector writes it: shortest round-trip digits, no exponent."""
+    if math.isnan(number):
+        return "NaN"
+    if math.isinf(number):
+        return "+Inf" if number > 0 else "-Inf"
     if number.is_integer() and abs(number) < 1e16:
         return str(int(number))
-    return repr(number)
+    return format(Decimal(repr(number)), "f")
 
 
 def attributes(items: Any) -> dict[str, str]:
