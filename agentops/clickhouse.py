@@ -122,11 +122,27 @@ class SpanStore:
     def insert(
         self, table: str, rows: Sequence[Sequence[Any]], column_names: Sequence[str]
     ) -> None:
-        """Insert rows into a table of this database."""
-        if rows:
-            self.client().insert(
-                f"{self.database}.{table}", rows, column_names=list(column_names)
+        """Insert rows into a table of this database.
+
+        Each thread keeps one insert context per table and column list, so the
+        column types are looked up once rather than before every insert.
+        """
+        if not rows:
+            return
+        contexts = getattr(self._local, "insert_contexts", None)
+        if contexts is None:
+            contexts = self._local.insert_contexts = {}
+        key = (table, tuple(column_names))
+        context = contexts.get(key)
+        if context is None:
+            context = self.client().create_insert_context(
+                f"{self.database}.{table}", column_names=list(column_names)
             )
+            contexts[key] = context
+        try:
+            self.client().insert(data=rows, context=context)
+        finally:
+            context.data = None
 
     def ping(self) -> bool:
         """Whether ClickHouse answers."""
@@ -138,6 +154,7 @@ class SpanStore:
         if client is not None:
             client.close()
             self._local.client = None
+            self._local.insert_contexts = None
 
 
 def init_app(app: Flask) -> None:
