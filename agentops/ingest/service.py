@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from google.protobuf import json_format
@@ -12,7 +13,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
 )
 
 from agentops import clickhouse
-from agentops.errors import PayloadTooLarge
+from agentops.errors import BadRequest, PayloadTooLarge
 from agentops.ingest import otlp
 from agentops.projects.models import Project
 from agentops.settings import Settings
@@ -65,6 +66,23 @@ def ingest(
         )
     else:
         logger.debug("project %s: stored %d span(s)", project.id, len(batch.rows))
+    return batch
+
+
+def load_file(path: Path, project_id: str, batch_size: int) -> otlp.SpanBatch:
+    """Store the spans of one OTLP/JSON file under a project."""
+    try:
+        body = path.read_bytes()
+    except OSError as error:
+        raise BadRequest(f"{path}: cannot be read: {error.strerror}") from None
+    try:
+        batch = otlp.span_rows(otlp.from_json(body), project_id)
+    except BadRequest as error:
+        raise BadRequest(f"{path}: {error.message}") from None
+    store_rows(batch.rows, batch_size)
+    logger.info(
+        "loaded %d span(s) from %s into project %s", len(batch.rows), path, project_id
+    )
     return batch
 
 
