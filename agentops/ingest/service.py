@@ -80,7 +80,7 @@ def load_file(path: Path, project_id: str, batch_size: int) -> otlp.SpanBatch:
     except BadRequest as error:
         raise BadRequest(f"{path}: {error.message}") from None
     store_rows(batch.rows, batch_size)
-    logger.info(
+    logger.debug(
         "loaded %d span(s) from %s into project %s", len(batch.rows), path, project_id
     )
     return batch
