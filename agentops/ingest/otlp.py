@@ -145,6 +145,8 @@ def from_json(body: bytes | str | dict[str, Any]) -> ExportTraceServiceRequest:
             document = json.loads(body)
         except (ValueError, UnicodeDecodeError) as error:
             raise BadRequest(f"Body is not valid JSON: {error}") from None
+        except RecursionError:
+            raise BadRequest("Body is not valid JSON: nested too deeply") from None
     if not isinstance(document, dict):
         raise BadRequest("Body must be a JSON object with resourceSpans")
     try:
@@ -152,10 +154,19 @@ def from_json(body: bytes | str | dict[str, Any]) -> ExportTraceServiceRequest:
         return json_format.ParseDict(
             document, ExportTraceServiceRequest(), ignore_unknown_fields=True
         )
+    except RecursionError:
+        raise BadRequest(
+            "Body is not a valid OTLP JSON trace export: nested too deeply"
+        ) from None
     except (json_format.ParseError, ValueError, TypeError) as error:
         raise BadRequest(
             f"Body is not a valid OTLP JSON trace export: {error}"
         ) from None
+
+
+def short(message: str, limit: int = 300) -> str:
+    """A parser's message cut to its end, where the cause is named."""
+    return message if len(message) <= limit else "..." + message[-limit:]
 
 
 def hex_ids_to_base64(document: dict[str, Any]) -> None:

@@ -22,18 +22,28 @@ logger = logging.getLogger(__name__)
 
 PROTOBUF = "application/x-protobuf"
 JSON = "application/json"
+READ_CHUNK = 1024 * 1024
 
 
 def read_body(stream: Any, content_length: int | None, limit: int) -> bytes:
-    """Read a request body of at most `limit` bytes, else refuse it (413)."""
+    """Read a request body of at most `limit` bytes, else refuse it (413).
+
+    The stream may hand back less than asked for, so it is read until it ends.
+    """
     if content_length is not None and content_length > limit:
         raise PayloadTooLarge(
             f"Body of {content_length} bytes is larger than the {limit} bytes accepted"
         )
-    body = stream.read(limit + 1)
-    if len(body) > limit:
-        raise PayloadTooLarge(f"Body is larger than the {limit} bytes accepted")
-    return body
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        chunk = stream.read(min(READ_CHUNK, limit + 1 - size))
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"Body is larger than the {limit} bytes accepted")
 
 
 def store_rows(rows: Sequence[Sequence[Any]], batch_size: int) -> None:
@@ -54,7 +64,10 @@ def ingest(
     """Decode one OTLP/HTTP export and store its spans under `project`."""
     raw = otlp.decompress(body, content_encoding, settings.INGEST_MAX_BYTES)
     request = otlp.decode(raw, content_type)
-    batch = otlp.span_rows(request, str(project.id))
+    try:
+        batch = otlp.span_rows(request, str(project.id))
+    except RecursionError:
+        raise BadRequest("An attribute value is nested too deeply") from None
     store_rows(batch.rows, settings.INGEST_BATCH_SIZE)
     if batch.rejected:
         logger.warning(
