@@ -160,7 +160,7 @@ def from_json(body: bytes | str | dict[str, Any]) -> ExportTraceServiceRequest:
         ) from None
     except (json_format.ParseError, ValueError, TypeError) as error:
         raise BadRequest(
-            f"Body is not a valid OTLP JSON trace export: {error}"
+            f"Body is not a valid OTLP JSON trace export: {short(str(error))}"
         ) from None
 
 
