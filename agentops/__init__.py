@@ -9,7 +9,8 @@ from typing import Any
 
 from flask import Flask, request
 
-from agentops import clickhouse, errors, observability, settings as settings_module
+from agentops import clickhouse, errors, observability
+from agentops import settings as settings_module
 from agentops.errors import envelope
 from agentops.extensions import api, db, limiter, migrate
 
@@ -124,15 +125,26 @@ def register_blueprints(app: Flask) -> None:
 
 
 def install_content_type_check(app: Flask) -> None:
-    """Refuse bodies that are not JSON on the JSON endpoints (415)."""
+    """Refuse oversized bodies (413), non-JSON bodies (415) and missing ones (422)."""
+    settings = app.extensions["settings"]
 
     @app.before_request
     def require_json_body():
-        if request.method not in ("POST", "PUT", "PATCH"):
+        raw_body = request.path.rstrip("/") in RAW_BODY_PATHS
+        limit = settings.INGEST_MAX_BYTES if raw_body else settings.MAX_CONTENT_LENGTH
+        if request.content_length and request.content_length > limit:
+            return envelope(413, f"Request body is larger than {limit} bytes")
+        request.max_content_length = limit
+        if request.method not in ("POST", "PUT", "PATCH") or raw_body:
             return None
-        if request.path.rstrip("/") in RAW_BODY_PATHS:
-            return None
-        if not request.content_length and not request.headers.get("Transfer-Encoding"):
+        has_body = bool(request.content_length) or bool(
+            request.headers.get("Transfer-Encoding")
+        )
+        if not has_body:
+            if body_required(app, request.endpoint, request.method):
+                return envelope(
+                    422, "Request body is required", {"json": ["Missing request body."]}
+                )
             return None
         if request.is_json:
             return None
@@ -141,6 +153,15 @@ def install_content_type_check(app: Flask) -> None:
             "Content-Type must be application/json, not "
             f"{request.content_type or 'missing'!r}",
         )
+
+
+def body_required(app: Flask, endpoint: str | None, method: str) -> bool:
+    """Whether the OpenAPI document says this operation requires a JSON body."""
+    view = app.view_functions.get(endpoint or "")
+    handler = getattr(getattr(view, "view_class", None), method.lower(), view)
+    apidoc = getattr(handler, "_apidoc", None) or {}
+    parameters = (apidoc.get("arguments") or {}).get("parameters") or []
+    return any(p.get("in") == "json" and p.get("required", True) for p in parameters)
 
 
 def import_models() -> None:

@@ -112,11 +112,27 @@ def register_error_handlers(app: Flask) -> None:
         if error.code == 422 and errors:
             errors = flatten_locations(errors)
             message = data.get("message") or describe_fields(errors)
+        elif error.code == 429:
+            message = f"Too many requests ({error.description}); retry later"
+        elif error.code == 400 and isinstance(errors, dict):
+            errors = flatten_locations(errors)
+            first = (
+                next(iter(errors.values()), None) if isinstance(errors, dict) else None
+            )
+            if isinstance(first, list) and first and isinstance(first[0], str):
+                message = data.get("message") or first[0]
         response = envelope(error.code or 500, message, errors)
-        for name, value in (error.get_headers() or []):
+        for name, value in error.get_headers() or []:
             if name.lower() not in ("content-type", "content-length"):
                 response.headers[name] = value
         return response
+
+    from agentops.clickhouse import ClickHouseBusy
+
+    @app.errorhandler(ClickHouseBusy)
+    def handle_busy_store(error: ClickHouseBusy) -> Response:
+        logger.error("span store unavailable: %s", error)
+        return envelope(503, "The span store is held by another process")
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception) -> Response:
@@ -127,7 +143,7 @@ def register_error_handlers(app: Flask) -> None:
 def flatten_locations(errors: dict[str, Any]) -> dict[str, Any]:
     """Drop webargs' location level (`json`, `query`) when only one is present."""
     if len(errors) == 1:
-        (location, fields_), = errors.items()
+        ((location, fields_),) = errors.items()
         if location in ("json", "query", "form", "headers", "files", "path"):
             return fields_ if isinstance(fields_, dict) else {location: fields_}
     return errors

@@ -70,7 +70,8 @@ def mask_secrets(value: Any) -> Any:
 def request_body_for_log() -> str:
     """The request body, masked, for debug logging."""
     if not request.is_json:
-        return f"<{request.content_type or 'no content type'}, {request.content_length or 0} bytes>"
+        kind = request.content_type or "no content type"
+        return f"<{kind}, {request.content_length or 0} bytes>"
     body = request.get_json(silent=True)
     if body is None:
         return "<malformed JSON>"
@@ -84,7 +85,9 @@ def install_request_logging(app: Flask, settings: Settings) -> None:
     def start_timer() -> None:
         g.request_started = time.perf_counter()
         if settings.DEBUG and request.method in ("POST", "PUT", "PATCH"):
-            logger.debug("%s %s body=%s", request.method, request.path, request_body_for_log())
+            logger.debug(
+                "%s %s body=%s", request.method, request.path, request_body_for_log()
+            )
 
     @app.after_request
     def log_request(response: Response) -> Response:

@@ -215,7 +215,10 @@ def load(
     overrides: Mapping[str, Any] | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> Settings:
-    """Read settings from `environ` (default: `.env` and the process), then overrides."""
+    """Read settings from `environ` (default: `.env` and the process), then overrides.
+
+    Settings that cannot be parsed raise SettingsError naming the setting.
+    """
     if environ is None:
         from dotenv import dotenv_values
 

@@ -83,13 +83,15 @@ def make_app(base_settings: dict[str, Any]) -> Iterator[Callable[..., Flask]]:
         return app
 
     yield factory
+    for app in apps:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
     if apps:
-        with apps[0].app_context():
+        cleaner = create_app(base_settings, environ={})
+        with cleaner.app_context():
             empty_tables()
-        for app in apps:
-            with app.app_context():
-                db.session.remove()
-                db.engine.dispose()
+            db.engine.dispose()
 
 
 def empty_tables() -> None:

@@ -85,7 +85,7 @@ def test_token_for_a_project_key(app, client):
     ("body", "status"),
     [
         ({"api_key": "not-a-key"}, 400),
-        ({"api_key": 42}, 400),
+        ({"api_key": 42}, 422),
         ({"api_key": ""}, 400),
         ({"api_key": str(uuid.uuid4())}, 403),
         ({}, 422),
@@ -264,7 +264,7 @@ def test_partial_success_in_json(app, client):
         ({"Authorization": "Bearer not-a-jwt"}, 401),
         ({"Authorization": "Basic abc"}, 401),
         ({"X-Agentops-Api-Key": str(uuid.uuid4())}, 403),
-        ({"X-Agentops-Api-Key": "nope"}, 400),
+        ({"X-Agentops-Api-Key": "nope"}, 401),
     ],
 )
 def test_bad_credentials_store_nothing(app, client, headers, status):

@@ -19,7 +19,8 @@ SELECT
     countIf(SpanAttributes['agentops.span.kind'] = 'tool') AS tools,
     countIf(SpanAttributes['agentops.span.kind'] = 'llm'
             AND toInt64OrZero(SpanAttributes['gen_ai.usage.input_tokens']) > 0
-            AND toInt64OrZero(SpanAttributes['gen_ai.usage.output_tokens']) > 0) AS usage,
+            AND toInt64OrZero(SpanAttributes['gen_ai.usage.output_tokens']) > 0)
+        AS usage,
     countIf(SpanAttributes['agentops.span.kind'] = 'agent' AND ParentSpanId != '')
         AS nested_agents,
     dateDiff('day', min(Timestamp), max(Timestamp)) AS days

@@ -50,9 +50,7 @@ def key_for_token(header: dict[str, Any], payload: dict[str, Any]) -> Any:
         return pick_key(keys, header.get("kid"))
     if settings.JWT_JWKS_URL:
         try:
-            return jwks_client(settings.JWT_JWKS_URL).get_signing_key_from_jwt_header(
-                header
-            )
+            return jwks_client(settings.JWT_JWKS_URL).get_signing_key(header.get("kid"))
         except pyjwt.PyJWKClientError as error:
             raise pyjwt.InvalidTokenError(f"No signing key: {error}") from None
     raise pyjwt.InvalidTokenError(

@@ -2,25 +2,31 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Response, current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import EXCLUDE, Schema, fields
 
-from agentops.extensions import limiter
+from agentops.extensions import api
 from agentops.ingest import service, tokens
+from agentops.ratelimits import auth_token_limit, ingest_limit
 
 blp = Blueprint("ingest", __name__, url_prefix="", description="Ingestion")
 
-
-def auth_token_limit() -> str:
-    """The rate limit of the token endpoint."""
-    return current_app.extensions["settings"].RATELIMIT_AUTH_TOKEN
+API_KEY_SCHEME = "projectApiKey"
 
 
-def ingest_limit() -> str:
-    """The rate limit of the trace export endpoint."""
-    return current_app.extensions["settings"].RATELIMIT_INGEST
+@blp.record_once
+def document_api_key_header(state: Any) -> None:
+    """Declare the raw-key header as a security scheme of the OpenAPI document."""
+    components = api.spec.components
+    if API_KEY_SCHEME not in components.security_schemes:
+        components.security_scheme(
+            API_KEY_SCHEME,
+            {"type": "apiKey", "in": "header", "name": "X-Agentops-Api-Key"},
+        )
 
 
 class AuthTokenRequestSchema(Schema):
@@ -29,7 +35,10 @@ class AuthTokenRequestSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    api_key = fields.Raw(required=True, metadata={"description": "a project API key"})
+    api_key = fields.String(
+        required=True,
+        metadata={"description": "a project API key", "format": "uuid"},
+    )
 
 
 class AuthTokenSchema(Schema):
@@ -44,7 +53,7 @@ class AuthTokenSchema(Schema):
 class AuthToken(MethodView):
     """Project tokens."""
 
-    decorators = [limiter.limit(auth_token_limit)]
+    decorators = [auth_token_limit]
 
     @blp.arguments(AuthTokenRequestSchema)
     @blp.response(200, AuthTokenSchema)
@@ -63,19 +72,10 @@ class AuthToken(MethodView):
 class Traces(MethodView):
     """OTLP/HTTP trace export."""
 
-    decorators = [limiter.limit(ingest_limit)]
+    decorators = [ingest_limit]
 
     @blp.doc(
-        security=[{"bearerAuth": []}],
-        parameters=[
-            {
-                "in": "header",
-                "name": "X-Agentops-Api-Key",
-                "schema": {"type": "string", "format": "uuid"},
-                "required": False,
-                "description": "the project's API key, instead of a bearer token",
-            }
-        ],
+        security=[{"bearerAuth": []}, {API_KEY_SCHEME: []}],
         requestBody={
             "content": {
                 "application/x-protobuf": {"schema": {"type": "string"}},

@@ -114,7 +114,13 @@ def project_for_headers(
 ) -> Project:
     """Authenticate an ingest request by bearer project token or raw API key."""
     if api_key_header:
-        project = project_for_key(parse_api_key(api_key_header))
+        try:
+            api_key = uuid.UUID(api_key_header.strip())
+        except ValueError:
+            raise Unauthorized(
+                "X-Agentops-Api-Key is malformed: an API key is a UUID"
+            ) from None
+        project = project_for_key(api_key)
         if project is None:
             raise Forbidden("Unknown API key")
         return project

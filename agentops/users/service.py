@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 
 from agentops.extensions import db
+from agentops.models_common import new_id
 from agentops.orgs.models import Org, OrgMember
 from agentops.projects.models import Project
 from agentops.users.models import User
@@ -36,16 +37,18 @@ def provision(
     """
     user = User(id=user_id, email=(email or "").strip().lower() or None)
     user.full_name = full_name
-    org = Org(name=personal_org_name(full_name))
-    db.session.add_all([user, org])
-    db.session.flush()
-    db.session.add(OrgMember(org_id=org.id, user_id=user.id, role="owner"))
-    db.session.add(
-        Project(org_id=org.id, name="Default Project", environment="development")
+    org = Org(id=new_id(), name=personal_org_name(full_name))
+    db.session.add_all(
+        [
+            user,
+            org,
+            OrgMember(org_id=org.id, user_id=user_id, role="owner"),
+            Project(org_id=org.id, name="Default Project", environment="development"),
+        ]
     )
     demo = demo_org(demo_org_id)
     if demo is not None:
-        db.session.add(OrgMember(org_id=demo.id, user_id=user.id, role="business_user"))
+        db.session.add(OrgMember(org_id=demo.id, user_id=user_id, role="business_user"))
     try:
         db.session.commit()
     except IntegrityError:

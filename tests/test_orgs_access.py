@@ -1,0 +1,239 @@
+"""Every org and project route against callers who must not get through.
+
+The matrix names each route once; a test checks that it covers every rule the
+two blueprints register, so a new route cannot be left out.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+
+from tests.support.orgs import default_project, join, personal_org, set_plan
+
+MALFORMED = "not-a-uuid"
+
+# (method, path template, JSON body); {org}, {project}, {member}, {invite} are
+# filled from the victim's org.
+ROUTES = [
+    ("GET", "/opsboard/orgs/{org}", None),
+    ("PUT", "/opsboard/orgs/{org}", {"name": "Taken over"}),
+    ("DELETE", "/opsboard/orgs/{org}", None),
+    (
+        "POST",
+        "/opsboard/orgs/{org}/invite",
+        {"email": "mole@evil.test", "role": "owner"},
+    ),
+    ("DELETE", "/opsboard/orgs/{org}/invites/{invite}", None),
+    ("POST", "/opsboard/orgs/{org}/accept-invite", None),
+    ("POST", "/opsboard/orgs/{org}/remove-member", {"user_id": "{member}"}),
+    (
+        "POST",
+        "/opsboard/orgs/{org}/change-role",
+        {"user_id": "{member}", "role": "business_user"},
+    ),
+    ("GET", "/opsboard/projects/{project}", None),
+    ("PUT", "/opsboard/projects/{project}", {"name": "Taken over"}),
+    ("DELETE", "/opsboard/projects/{project}", None),
+    ("POST", "/opsboard/projects/{project}/regenerate-key", None),
+]
+COLLECTIONS = [
+    ("GET", "/opsboard/orgs/", None),
+    ("POST", "/opsboard/orgs/", {"name": "Mine"}),
+    ("GET", "/opsboard/orgs/invites", None),
+    ("GET", "/opsboard/projects/", None),
+    ("POST", "/opsboard/projects/", {"name": "Mine", "org_id": "{org}"}),
+]
+
+
+@pytest.fixture
+def victim(app, client, tokens):
+    """An org with a project, a second member and a pending invite."""
+    owner, member = tokens.user(), tokens.user()
+    org = personal_org(client, owner)
+    set_plan(app, org["id"])
+    join(client, owner, org["id"], member, "developer")
+    client.post(
+        f"/opsboard/orgs/{org['id']}/invite",
+        headers=owner.headers,
+        json={"email": "pending@example.com", "role": "developer"},
+    )
+    project = default_project(client, owner)
+    return {
+        "owner": owner,
+        "ids": {
+            "org": org["id"],
+            "project": project["id"],
+            "member": member.id,
+            "invite": "pending@example.com",
+        },
+        "api_key": project["api_key"],
+    }
+
+
+def fill(value, ids):
+    """A path or body with the placeholders filled in."""
+    if isinstance(value, str):
+        return value.format(**ids)
+    if isinstance(value, dict):
+        return {key: fill(item, ids) for key, item in value.items()}
+    return value
+
+
+def call(client, method, path, body, headers):
+    return client.open(path, method=method, json=body, headers=headers)
+
+
+def shape(path):
+    """A path with its placeholders (Flask's or the matrix's) made alike."""
+    return re.sub(r"<[^>]+>|\{[^}]+\}", "{}", path).rstrip("/")
+
+
+def test_the_matrix_covers_every_route(app):
+    covered = {(method, shape(path)) for method, path, _ in ROUTES + COLLECTIONS}
+    registered = {
+        (method, shape(rule.rule))
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.split(".")[0] in ("orgs", "projects")
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+
+    assert registered == covered
+
+
+@pytest.mark.parametrize("method, path, body", ROUTES, ids=str)
+def test_another_orgs_ids_always_answer_404(client, tokens, victim, method, path, body):
+    outsider = tokens.user()
+    personal_org(client, outsider)
+
+    response = call(
+        client,
+        method,
+        fill(path, victim["ids"]),
+        fill(body, victim["ids"]),
+        outsider.headers,
+    )
+
+    assert response.status_code == 404, response.json
+    assert response.json["code"] == 404
+    assert response.json["message"] in (
+        "Organization not found",
+        "Project not found",
+        "Invite not found",
+    )
+
+
+def test_another_org_never_shows_up_or_changes(client, tokens, victim):
+    outsider = tokens.user()
+    personal_org(client, outsider)
+    ids = victim["ids"]
+    for method, path, body in ROUTES:
+        call(client, method, fill(path, ids), fill(body, ids), outsider.headers)
+
+    created = client.post(
+        "/opsboard/projects",
+        headers=outsider.headers,
+        json={"name": "Mine", "org_id": ids["org"]},
+    )
+    orgs = client.get("/opsboard/orgs", headers=outsider.headers).json
+    projects = client.get("/opsboard/projects", headers=outsider.headers).json
+    detail = client.get(f"/opsboard/orgs/{ids['org']}", headers=victim["owner"].headers)
+    project = client.get(
+        f"/opsboard/projects/{ids['project']}", headers=victim["owner"].headers
+    )
+
+    assert created.status_code == 404
+    assert ids["org"] not in [o["id"] for o in orgs]
+    assert ids["project"] not in [p["id"] for p in projects]
+    assert detail.json["name"] == "Ada Lovelace's org"
+    assert {u["role"] for u in detail.json["users"]} == {"owner", "developer"}
+    assert [i["email"] for i in detail.json["invites"]] == ["pending@example.com"]
+    assert project.json["api_key"] == victim["api_key"]
+    assert project.json["name"] == "Default Project"
+
+
+@pytest.mark.parametrize("method, path, body", ROUTES, ids=str)
+def test_malformed_ids_in_paths_answer_404(client, victim, method, path, body):
+    ids = {**victim["ids"], "org": MALFORMED, "project": MALFORMED}
+
+    response = call(
+        client,
+        method,
+        fill(path, ids),
+        fill(body, victim["ids"]),
+        victim["owner"].headers,
+    )
+
+    assert response.status_code == 404
+    assert response.json["code"] == 404
+    assert response.is_json
+
+
+@pytest.mark.parametrize("method, path, body", ROUTES + COLLECTIONS, ids=str)
+@pytest.mark.parametrize("org_id", [str(uuid.uuid4()), MALFORMED])
+def test_every_route_needs_a_token_first(client, method, path, body, org_id):
+    ids = {
+        "org": org_id,
+        "project": org_id,
+        "member": str(uuid.uuid4()),
+        "invite": "a@b.c",
+    }
+
+    response = call(client, method, fill(path, ids), fill(body, ids), {})
+
+    assert response.status_code == 401
+    assert response.json["code"] == 401
+
+
+@pytest.mark.parametrize(
+    "path, body, field",
+    [
+        ("/opsboard/projects", {"name": "p", "org_id": MALFORMED}, "org_id"),
+        ("/opsboard/projects", {"name": "p", "org_id": 12}, "org_id"),
+        ("/opsboard/orgs/{org}/remove-member", {"user_id": MALFORMED}, "user_id"),
+        (
+            "/opsboard/orgs/{org}/change-role",
+            {"user_id": "123e4567-e89b-12d3-a456-42661417400", "role": "admin"},
+            "user_id",
+        ),
+    ],
+)
+def test_malformed_ids_in_bodies_answer_422(client, victim, path, body, field):
+    response = client.post(
+        fill(path, victim["ids"]), headers=victim["owner"].headers, json=body
+    )
+
+    assert response.status_code == 422
+    assert field in response.json["errors"]
+
+
+def test_visibility_is_checked_before_the_body(client, tokens, victim):
+    outsider = tokens.user()
+
+    response = client.put(
+        f"/opsboard/orgs/{victim['ids']['org']}",
+        headers=outsider.headers,
+        json={"name": ""},
+    )
+
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"not json", b"[1, 2]", b"null", b'"text"', b"{"],
+)
+def test_garbage_bodies_never_cause_a_500(client, victim, body):
+    for method, path, schema_body in ROUTES + COLLECTIONS:
+        if schema_body is None:
+            continue
+        response = client.open(
+            fill(path, victim["ids"]),
+            method=method,
+            data=body,
+            content_type="application/json",
+            headers=victim["owner"].headers,
+        )
+        assert response.status_code in (400, 404, 409, 422), (path, response.json)
