@@ -429,3 +429,36 @@ def test_large_export_is_inserted_in_batches(make_app):
 
     assert response.status_code == 200
     assert len(stored_spans(app, project.id)) == 50
+
+
+def test_project_api_key_lifecycle_through_the_api(app, client, tokens):
+    owner = tokens.user()
+    listing = client.get("/opsboard/projects/", headers=owner.headers).json
+    project = listing[0]
+    token = token_for(client, project["api_key"])
+    body = export_request(2).SerializeToString()
+
+    sent = client.post("/v1/traces", data=body, headers={**PROTOBUF, **bearer(token)})
+    counted = client.get("/opsboard/projects/", headers=owner.headers).json[0]
+    regenerated = client.post(
+        f"/opsboard/projects/{project['id']}/regenerate-key", headers=owner.headers
+    )
+    after_regenerate = client.post(
+        "/v1/traces", data=body, headers={**PROTOBUF, **bearer(token)}
+    )
+    new_token = token_for(client, regenerated.json["api_key"])
+    deleted = client.delete(
+        f"/opsboard/projects/{project['id']}", headers=owner.headers
+    )
+    after_delete = client.post(
+        "/v1/traces", data=body, headers={**PROTOBUF, **bearer(new_token)}
+    )
+
+    assert sent.status_code == 200
+    assert counted["span_count"] == 2
+    assert counted["trace_count"] == 1
+    assert regenerated.status_code == 200
+    assert after_regenerate.status_code == 401
+    assert deleted.status_code == 200, deleted.json
+    assert after_delete.status_code == 401
+    assert len(stored_spans(app, project["id"])) == 2
