@@ -165,7 +165,6 @@ def test_agentops_sdk(app, live_server, tmp_path: Path):
         "PATH": os.environ.get("PATH", ""),
         "HOME": str(tmp_path),
         "AGENTOPS_LOG_LEVEL": "WARNING",
-        "OTEL_SDK_DISABLED": "false",
     }
 
     result = subprocess.run(

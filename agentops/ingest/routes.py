@@ -7,10 +7,10 @@ from typing import Any
 from flask import Response, current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import EXCLUDE, Schema, fields
 
 from agentops.extensions import api
 from agentops.ingest import service, tokens
+from agentops.ingest.schemas import AuthTokenRequestSchema, AuthTokenSchema
 from agentops.ratelimits import auth_token_limit, ingest_limit
 
 blp = Blueprint("ingest", __name__, url_prefix="", description="Ingestion")
@@ -29,26 +29,6 @@ def document_api_key_header(state: Any) -> None:
         )
 
 
-class AuthTokenRequestSchema(Schema):
-    """A project API key to trade for a project token."""
-
-    class Meta:
-        unknown = EXCLUDE
-
-    api_key = fields.String(
-        required=True,
-        metadata={"description": "a project API key", "format": "uuid"},
-    )
-
-
-class AuthTokenSchema(Schema):
-    """A project token for the SDK."""
-
-    token = fields.String(required=True)
-    project_id = fields.String(required=True)
-    project_prem_status = fields.String(required=True)
-
-
 @blp.route("/v3/auth/token")
 class AuthToken(MethodView):
     """Project tokens."""
@@ -58,7 +38,7 @@ class AuthToken(MethodView):
     @blp.arguments(AuthTokenRequestSchema)
     @blp.response(200, AuthTokenSchema)
     @blp.doc(security=[])
-    def post(self, body):
+    def post(self, body: dict[str, Any]) -> dict[str, str]:
         """Trade a project's API key for a project token (30 days)."""
         minted = tokens.mint(body.get("api_key"), current_app.extensions["settings"])
         return {
@@ -84,7 +64,7 @@ class Traces(MethodView):
         },
         responses={"200": {"description": "an OTLP ExportTraceServiceResponse"}},
     )
-    def post(self):
+    def post(self) -> Response:
         """Store an OTLP trace export (protobuf or JSON, optionally gzip)."""
         settings = current_app.extensions["settings"]
         project = tokens.project_for_headers(
