@@ -245,25 +245,21 @@ def test_demo_org_is_left_out_of_lists_but_readable(make_app, tokens):
     assert rename.status_code == 403
 
 
-def test_paid_member_count_counts_paid_seats(app, client, tokens, owner):
+def test_every_member_of_a_paid_org_holds_a_paid_seat(app, client, tokens, owner):
     org = personal_org(client, owner)
     set_plan(app, org["id"])
     join(client, owner, org["id"], tokens.user(), "developer")
-    with app.app_context():
-        from sqlalchemy import update
-
-        from agentops.extensions import db
-        from agentops.orgs.models import OrgMember
-
-        db.session.execute(
-            update(OrgMember)
-            .where(OrgMember.org_id == uuid.UUID(org["id"]), OrgMember.role == "owner")
-            .values(is_paid=True)
-        )
-        db.session.commit()
 
     shown = client.get(f"/opsboard/orgs/{org['id']}", headers=owner.headers).json
 
     assert shown["current_member_count"] == 2
-    assert shown["paid_member_count"] == 1
-    assert {u["email"]: u["is_paid"] for u in shown["users"]}[owner.email] is True
+    assert shown["paid_member_count"] == 2
+    assert all(u["is_paid"] for u in shown["users"])
+
+
+def test_members_of_a_free_org_hold_no_paid_seat(client, tokens, owner):
+    org = personal_org(client, owner)
+
+    shown = client.get(f"/opsboard/orgs/{org['id']}", headers=owner.headers).json
+
+    assert shown["paid_member_count"] == 0

@@ -1,0 +1,1 @@
+"""Billing: Stripe checkout, subscriptions, seats and the webhook."""
