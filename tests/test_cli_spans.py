@@ -110,12 +110,17 @@ def test_unknown_project(app, tmp_path, project_id):
     assert "--project" in result.output
 
 
-def test_busy_embedded_folder_is_reported(make_app, tmp_path):
+@pytest.mark.parametrize("command", ["spans load", "demo seed"])
+def test_busy_embedded_folder_is_reported(make_app, tmp_path, command):
     folder = tmp_path / "chdb"
     app = make_app(CLICKHOUSE_PATH=str(folder))
     project = make_project(app)
     path = tmp_path / "one.json"
     path.write_text(json.dumps(span_document("ab" * 16, ["a"])))
+    arguments = {
+        "spans load": ["spans", "load", str(path), "--project", project.id],
+        "demo seed": ["demo", "seed"],
+    }[command]
     holder = subprocess.Popen(
         [sys.executable, "-c", HOLD_LOCK, str(tmp_path / "chdb.lock")],
         stdout=subprocess.PIPE,
@@ -123,9 +128,7 @@ def test_busy_embedded_folder_is_reported(make_app, tmp_path):
     )
     try:
         assert holder.stdout.readline().strip() == "held"
-        result = app.test_cli_runner().invoke(
-            args=["spans", "load", str(path), "--project", project.id]
-        )
+        result = app.test_cli_runner().invoke(args=arguments)
     finally:
         holder.kill()
         holder.wait(timeout=10)
