@@ -92,6 +92,8 @@ def load_file(path: Path, project_id: str, batch_size: int) -> otlp.SpanBatch:
         batch = otlp.span_rows(otlp.from_json(body), project_id)
     except BadRequest as error:
         raise BadRequest(f"{path}: {error.message}") from None
+    except RecursionError:
+        raise BadRequest(f"{path}: an attribute value is nested too deeply") from None
     store_rows(batch.rows, batch_size)
     logger.debug(
         "loaded %d span(s) from %s into project %s", len(batch.rows), path, project_id
