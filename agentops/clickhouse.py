@@ -10,6 +10,7 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
+import re
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -27,6 +28,12 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations" / "clickh
 SPANS_TABLE = "otel_traces"
 
 
+# The embedded folders this process holds the lock of, kept for its lifetime: chdb
+# is one engine per process, so every app built in the process may share them.
+HELD_FOLDERS: dict[str, Any] = {}
+HELD_FOLDERS_GUARD = threading.Lock()
+
+
 class ClickHouseBusy(RuntimeError):
     """The embedded data folder is held by another process."""
 
@@ -38,8 +45,6 @@ class SpanStore:
         self.settings = settings
         self.database = settings.CLICKHOUSE_DATABASE
         self._local = threading.local()
-        self._lock_handle: Any = None
-        self._guard = threading.Lock()
 
     @property
     def table(self) -> str:
@@ -74,10 +79,10 @@ class SpanStore:
 
     def _hold_folder(self) -> None:
         """Take the embedded folder's lock, or say plainly who holds it."""
-        with self._guard:
-            if self._lock_handle is not None:
+        path = self.settings.chdb_path
+        with HELD_FOLDERS_GUARD:
+            if str(path) in HELD_FOLDERS:
                 return
-            path = self.settings.chdb_path
             path.mkdir(parents=True, exist_ok=True)
             handle = open(path.parent / f"{path.name}.lock", "a+")  # noqa: SIM115
             try:
@@ -95,7 +100,7 @@ class SpanStore:
             handle.truncate()
             handle.write(str(os.getpid()))
             handle.flush()
-            self._lock_handle = handle
+            HELD_FOLDERS[str(path)] = handle
 
     def query(
         self, sql: str, parameters: dict[str, Any] | None = None
@@ -117,11 +122,27 @@ class SpanStore:
     def insert(
         self, table: str, rows: Sequence[Sequence[Any]], column_names: Sequence[str]
     ) -> None:
-        """Insert rows into a table of this database."""
-        if rows:
-            self.client().insert(
-                f"{self.database}.{table}", rows, column_names=list(column_names)
+        """Insert rows into a table of this database.
+
+        Each thread keeps one insert context per table and column list, so the
+        column types are looked up once rather than before every insert.
+        """
+        if not rows:
+            return
+        contexts = getattr(self._local, "insert_contexts", None)
+        if contexts is None:
+            contexts = self._local.insert_contexts = {}
+        key = (table, tuple(column_names))
+        context = contexts.get(key)
+        if context is None:
+            context = self.client().create_insert_context(
+                f"{self.database}.{table}", column_names=list(column_names)
             )
+            contexts[key] = context
+        try:
+            self.client().insert(data=rows, context=context)
+        finally:
+            context.data = None
 
     def ping(self) -> bool:
         """Whether ClickHouse answers."""
@@ -133,6 +154,7 @@ class SpanStore:
         if client is not None:
             client.close()
             self._local.client = None
+            self._local.insert_contexts = None
 
 
 def init_app(app: Flask) -> None:
@@ -150,31 +172,55 @@ def migration_files() -> list[Path]:
     return sorted(MIGRATIONS_DIR.glob("*.sql"))
 
 
+IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def identifier(name: str, setting: str) -> str:
+    """A database or cluster name from the settings, checked before it enters DDL."""
+    if not IDENTIFIER.match(name):
+        raise ValueError(
+            f"{setting} must be letters, digits and underscores, not {name!r}"
+        )
+    return name
+
+
+def ddl_context(settings: Settings) -> dict[str, str]:
+    """The placeholders of the DDL files, for a single server or a cluster."""
+    database = identifier(settings.CLICKHOUSE_DATABASE, "CLICKHOUSE_DATABASE")
+    cluster = settings.CLICKHOUSE_CLUSTER
+    if cluster:
+        identifier(cluster, "CLICKHOUSE_CLUSTER")
+    ttl = settings.CLICKHOUSE_TTL_DAYS
+    replicated = (
+        "Replicated{kind}('/clickhouse/tables/{{shard}}/{{database}}/{{table}}', "
+        "'{{replica}}')"
+    )
+    distributed = (
+        f"CREATE TABLE IF NOT EXISTS {database}.otel_traces ON CLUSTER `{cluster}` "
+        f"AS {database}.otel_traces_local "
+        f"ENGINE = Distributed(`{cluster}`, {database}, otel_traces_local, "
+        "cityHash64(TraceId))"
+    )
+    return {
+        "db": database,
+        "on_cluster": f"ON CLUSTER `{cluster}`" if cluster else "",
+        "engine": replicated.format(kind="MergeTree") if cluster else "MergeTree()",
+        "replacing_engine": (
+            replicated.format(kind="ReplacingMergeTree")
+            if cluster
+            else "ReplacingMergeTree()"
+        ),
+        "local_suffix": "_local" if cluster else "",
+        "ttl": f"TTL toDateTime(Timestamp) + INTERVAL {int(ttl)} DAY"
+        if ttl > 0
+        else "",
+        "distributed_otel_traces": distributed if cluster else "",
+    }
+
+
 def render(sql: str, settings: Settings) -> str:
     """Fill a DDL template for a single server or a cluster."""
-    cluster = settings.CLICKHOUSE_CLUSTER
-    database = settings.CLICKHOUSE_DATABASE
-    ttl = settings.CLICKHOUSE_TTL_DAYS
-    return sql.format(
-        db=settings.CLICKHOUSE_DATABASE,
-        on_cluster=f"ON CLUSTER `{cluster}`" if cluster else "",
-        engine=(
-            "ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/{table}', "
-            "'{replica}')"
-            if cluster
-            else "MergeTree()"
-        ),
-        local_suffix="_local" if cluster else "",
-        ttl=f"TTL toDateTime(Timestamp) + INTERVAL {int(ttl)} DAY" if ttl > 0 else "",
-        distributed_otel_traces=(
-            f"CREATE TABLE IF NOT EXISTS {database}.otel_traces "
-            f"ON CLUSTER `{cluster}` AS {database}.otel_traces_local "
-            f"ENGINE = Distributed(`{cluster}`, {database}, "
-            "otel_traces_local, cityHash64(TraceId))"
-            if cluster
-            else ""
-        ),
-    )
+    return sql.format(**ddl_context(settings))
 
 
 def statements(sql: str) -> list[str]:
@@ -192,31 +238,26 @@ def all_comments(sql: str) -> bool:
 
 def migrate(spans: SpanStore, echo: Any = logger.info) -> list[str]:
     """Apply the DDL files not yet recorded; return the names applied."""
-    settings = spans.settings
-    on_cluster = (
-        f"ON CLUSTER `{settings.CLICKHOUSE_CLUSTER}`"
-        if settings.CLICKHOUSE_CLUSTER
-        else ""
-    )
-    spans.command(f"CREATE DATABASE IF NOT EXISTS {spans.database} {on_cluster}")
+    context = ddl_context(spans.settings)
+    database, on_cluster = context["db"], context["on_cluster"]
+    spans.command(f"CREATE DATABASE IF NOT EXISTS {database} {on_cluster}")
     spans.command(
-        f"CREATE TABLE IF NOT EXISTS {spans.database}.schema_migrations {on_cluster} "
+        f"CREATE TABLE IF NOT EXISTS {database}.schema_migrations {on_cluster} "
         "(version String, applied_at DateTime64(3) DEFAULT now64(3)) "
-        "ENGINE = ReplacingMergeTree ORDER BY version"
+        f"ENGINE = {context['replacing_engine']} ORDER BY version"
     )
     done = {
         row[0]
-        for row in spans.query(
-            f"SELECT version FROM {spans.database}.schema_migrations"
-        )
+        for row in spans.query(f"SELECT version FROM {database}.schema_migrations")
     }
     applied = []
     for path in migration_files():
         if path.stem in done:
             continue
         echo(f"applying {path.name}")
-        for statement in statements(render(path.read_text(), settings)):
+        for statement in statements(render(path.read_text(), spans.settings)):
             spans.command(statement)
         spans.insert("schema_migrations", [[path.stem]], ["version"])
         applied.append(path.stem)
+        logger.info("applied ClickHouse migration %s to %s", path.stem, database)
     return applied

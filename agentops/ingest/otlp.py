@@ -14,6 +14,7 @@ import json
 import math
 import zlib
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from google.protobuf import json_format
@@ -21,7 +22,7 @@ from google.protobuf.message import DecodeError
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceRequest,
 )
-from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
+from opentelemetry.proto.common.v1.common_pb2 import AnyValue
 from opentelemetry.proto.trace.v1.trace_pb2 import Span, Status
 
 from agentops.errors import BadRequest
@@ -67,6 +68,10 @@ STATUS_CODES = {
     Status.STATUS_CODE_ERROR: "Error",
 }
 MAX_TIMESTAMP_NS = 2**63 - 1
+ZERO_TRACE_ID = bytes(16)
+ZERO_SPAN_ID = bytes(8)
+# The Events and Links columns of a span that has neither (never mutated).
+EMPTY_NESTED = ((), (), (), (), (), (), ())
 
 
 @dataclass
@@ -140,6 +145,8 @@ def from_json(body: bytes | str | dict[str, Any]) -> ExportTraceServiceRequest:
             document = json.loads(body)
         except (ValueError, UnicodeDecodeError) as error:
             raise BadRequest(f"Body is not valid JSON: {error}") from None
+        except RecursionError:
+            raise BadRequest("Body is not valid JSON: nested too deeply") from None
     if not isinstance(document, dict):
         raise BadRequest("Body must be a JSON object with resourceSpans")
     try:
@@ -147,10 +154,19 @@ def from_json(body: bytes | str | dict[str, Any]) -> ExportTraceServiceRequest:
         return json_format.ParseDict(
             document, ExportTraceServiceRequest(), ignore_unknown_fields=True
         )
+    except RecursionError:
+        raise BadRequest(
+            "Body is not a valid OTLP JSON trace export: nested too deeply"
+        ) from None
     except (json_format.ParseError, ValueError, TypeError) as error:
         raise BadRequest(
-            f"Body is not a valid OTLP JSON trace export: {error}"
+            f"Body is not a valid OTLP JSON trace export: {short(str(error))}"
         ) from None
+
+
+def short(message: str, limit: int = 300) -> str:
+    """A parser's message cut to its end, where the cause is named."""
+    return message if len(message) <= limit else "..." + message[-limit:]
 
 
 def hex_ids_to_base64(document: dict[str, Any]) -> None:
@@ -215,24 +231,35 @@ def any_value_to_string(value: AnyValue) -> str:
         return str(value.int_value)
     if which == "double_value":
         return format_double(value.double_value)
+    if which == "bytes_value":
+        return base64.b64encode(value.bytes_value).decode()
     return json.dumps(any_value_to_python(value), separators=(",", ":"), default=str)
 
 
 def format_double(number: float) -> str:
-    """A float in its shortest round-trip text."""
-    if math.isnan(number) or math.isinf(number):
-        return str(number)
+    """A float as the collector writes it: shortest round-trip digits, no exponent."""
+    if math.isnan(number):
+        return "NaN"
+    if math.isinf(number):
+        return "+Inf" if number > 0 else "-Inf"
     if number.is_integer() and abs(number) < 1e16:
         return str(int(number))
-    return repr(number)
+    text = repr(number)
+    return format(Decimal(text), "f") if "e" in text else text
 
 
 def attributes(items: Any) -> dict[str, str]:
-    """A list of KeyValue as a string map."""
+    """A list of KeyValue as a string map (strings and ints without a call)."""
     out: dict[str, str] = {}
     for item in items:
-        kv: KeyValue = item
-        out[kv.key] = any_value_to_string(kv.value)
+        value = item.value
+        which = value.WhichOneof("value")
+        if which == "string_value":
+            out[item.key] = value.string_value
+        elif which == "int_value":
+            out[item.key] = str(value.int_value)
+        else:
+            out[item.key] = any_value_to_string(value)
     return out
 
 
@@ -262,34 +289,23 @@ def span_row(
     scope_version: str,
     batch: SpanBatch,
 ) -> list[Any] | None:
-    """One span's row, or None (and a rejection) when it cannot be stored."""
-    if len(span.trace_id) != 16 or not any(span.trace_id):
-        batch.reject("trace_id must be 16 bytes and not all zero")
-        return None
-    if len(span.span_id) != 8 or not any(span.span_id):
-        batch.reject("span_id must be 8 bytes and not all zero")
-        return None
-    if span.parent_span_id and len(span.parent_span_id) != 8:
-        batch.reject("parent_span_id must be 8 bytes")
-        return None
+    """One span's row, or None (and a rejection) when it cannot be stored.
+
+    Each field is read from the message once: on the hot path of ingestion,
+    every access builds a Python object.
+    """
+    trace_id, span_id, parent_id = span.trace_id, span.span_id, span.parent_span_id
     start, end = span.start_time_unix_nano, span.end_time_unix_nano
-    if start == 0 or start > MAX_TIMESTAMP_NS:
-        batch.reject("start_time_unix_nano is missing or out of range")
+    problem = id_problem(trace_id, span_id, parent_id) or time_problem(start, end)
+    if problem:
+        batch.reject(problem)
         return None
-    if end and end < start:
-        batch.reject("end_time_unix_nano is before start_time_unix_nano")
-        return None
-    if end > MAX_TIMESTAMP_NS:
-        batch.reject("end_time_unix_nano is out of range")
-        return None
-    if any(event.time_unix_nano > MAX_TIMESTAMP_NS for event in span.events):
-        batch.reject("an event's time_unix_nano is out of range")
-        return None
-    return [
+    status = span.status
+    row = [
         start,
-        span.trace_id.hex(),
-        span.span_id.hex(),
-        span.parent_span_id.hex(),
+        trace_id.hex(),
+        span_id.hex(),
+        parent_id.hex(),
         span.trace_state,
         span.name,
         SPAN_KINDS.get(span.kind, "Unspecified"),
@@ -299,13 +315,60 @@ def span_row(
         scope_version,
         attributes(span.attributes),
         (end - start) if end else 0,
-        STATUS_CODES.get(span.status.code, "Unset"),
-        span.status.message,
-        [event.time_unix_nano for event in span.events],
-        [event.name for event in span.events],
-        [attributes(event.attributes) for event in span.events],
-        [link.trace_id.hex() for link in span.links],
-        [link.span_id.hex() for link in span.links],
-        [link.trace_state for link in span.links],
-        [attributes(link.attributes) for link in span.links],
+        STATUS_CODES.get(status.code, "Unset"),
+        status.message,
     ]
+    events, links = span.events, span.links
+    if events or links:
+        problem = events_and_links(row, events, links)
+        if problem:
+            batch.reject(problem)
+            return None
+    else:
+        row += EMPTY_NESTED
+    return row
+
+
+def id_problem(trace_id: bytes, span_id: bytes, parent_id: bytes) -> str | None:
+    """Why a span's ids cannot be stored, or None."""
+    if len(trace_id) != 16 or trace_id == ZERO_TRACE_ID:
+        return "trace_id must be 16 bytes and not all zero"
+    if len(span_id) != 8 or span_id == ZERO_SPAN_ID:
+        return "span_id must be 8 bytes and not all zero"
+    if parent_id and len(parent_id) != 8:
+        return "parent_span_id must be 8 bytes"
+    return None
+
+
+def time_problem(start: int, end: int) -> str | None:
+    """Why a span's times cannot be stored, or None."""
+    if start == 0 or start > MAX_TIMESTAMP_NS:
+        return "start_time_unix_nano is missing or out of range"
+    if end and end < start:
+        return "end_time_unix_nano is before start_time_unix_nano"
+    if end > MAX_TIMESTAMP_NS:
+        return "end_time_unix_nano is out of range"
+    return None
+
+
+def events_and_links(row: list[Any], events: Any, links: Any) -> str | None:
+    """Append the Events and Links columns to a row, or say why they cannot be."""
+    times = [event.time_unix_nano for event in events]
+    if any(time > MAX_TIMESTAMP_NS for time in times):
+        return "an event's time_unix_nano is out of range"
+    link_traces = [link.trace_id for link in links]
+    link_spans = [link.span_id for link in links]
+    if any(len(one) != 16 for one in link_traces) or any(
+        len(one) != 8 for one in link_spans
+    ):
+        return "a link's trace_id or span_id has the wrong length"
+    row += (
+        times,
+        [event.name for event in events],
+        [attributes(event.attributes) for event in events],
+        [one.hex() for one in link_traces],
+        [one.hex() for one in link_spans],
+        [link.trace_state for link in links],
+        [attributes(link.attributes) for link in links],
+    )
+    return None

@@ -1,0 +1,118 @@
+"""Storing OTLP trace exports in the span table."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from google.protobuf import json_format
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
+    ExportTraceServiceResponse,
+)
+
+from agentops import clickhouse
+from agentops.errors import BadRequest, PayloadTooLarge
+from agentops.ingest import otlp
+from agentops.projects.models import Project
+from agentops.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+PROTOBUF = "application/x-protobuf"
+JSON = "application/json"
+READ_CHUNK = 1024 * 1024
+
+
+def read_body(stream: Any, content_length: int | None, limit: int) -> bytes:
+    """Read a request body of at most `limit` bytes, else refuse it (413).
+
+    The stream may hand back less than asked for, so it is read until it ends.
+    """
+    if content_length is not None and content_length > limit:
+        raise PayloadTooLarge(
+            f"Body of {content_length} bytes is larger than the {limit} bytes accepted"
+        )
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        chunk = stream.read(min(READ_CHUNK, limit + 1 - size))
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"Body is larger than the {limit} bytes accepted")
+
+
+def store_rows(rows: Sequence[Sequence[Any]], batch_size: int) -> None:
+    """Insert span rows in batches of at most `batch_size`."""
+    spans = clickhouse.store()
+    step = max(1, batch_size)
+    for start in range(0, len(rows), step):
+        spans.insert(clickhouse.SPANS_TABLE, rows[start : start + step], otlp.COLUMNS)
+
+
+def ingest(
+    body: bytes,
+    content_type: str | None,
+    content_encoding: str | None,
+    project: Project,
+    settings: Settings,
+) -> otlp.SpanBatch:
+    """Decode one OTLP/HTTP export and store its spans under `project`."""
+    raw = otlp.decompress(body, content_encoding, settings.INGEST_MAX_BYTES)
+    request = otlp.decode(raw, content_type)
+    try:
+        batch = otlp.span_rows(request, str(project.id))
+    except RecursionError:
+        raise BadRequest("An attribute value is nested too deeply") from None
+    store_rows(batch.rows, settings.INGEST_BATCH_SIZE)
+    if batch.rejected:
+        logger.warning(
+            "project %s: stored %d span(s), rejected %d: %s",
+            project.id,
+            len(batch.rows),
+            batch.rejected,
+            batch.error_message,
+        )
+    else:
+        logger.debug("project %s: stored %d span(s)", project.id, len(batch.rows))
+    return batch
+
+
+def load_file(path: Path, project_id: str, batch_size: int) -> otlp.SpanBatch:
+    """Store the spans of one OTLP/JSON file under a project."""
+    try:
+        body = path.read_bytes()
+    except OSError as error:
+        raise BadRequest(f"{path}: cannot be read: {error.strerror}") from None
+    try:
+        batch = otlp.span_rows(otlp.from_json(body), project_id)
+    except BadRequest as error:
+        raise BadRequest(f"{path}: {error.message}") from None
+    except RecursionError:
+        raise BadRequest(f"{path}: an attribute value is nested too deeply") from None
+    store_rows(batch.rows, batch_size)
+    logger.debug(
+        "loaded %d span(s) from %s into project %s", len(batch.rows), path, project_id
+    )
+    return batch
+
+
+def response_type(content_type: str | None) -> str:
+    """The encoding to answer in: the request's (JSON or protobuf)."""
+    kind = (content_type or "").split(";")[0].strip().lower()
+    return JSON if kind == JSON else PROTOBUF
+
+
+def export_response(batch: otlp.SpanBatch, content_type: str) -> bytes:
+    """An ExportTraceServiceResponse, with partial success when spans were refused."""
+    message = ExportTraceServiceResponse()
+    if batch.rejected:
+        message.partial_success.rejected_spans = batch.rejected
+        message.partial_success.error_message = batch.error_message
+    if content_type == JSON:
+        return json_format.MessageToJson(message, indent=None).encode()
+    return message.SerializeToString()
