@@ -20,22 +20,28 @@ def setting(name: str) -> str:
     return getattr(current_app.extensions["settings"], name)
 
 
+def address_key() -> str:
+    """Limit per client address, in this deployment's namespace."""
+    return f"{setting('RATELIMIT_KEY_PREFIX')}:addr:{get_remote_address()}"
+
+
 def credential_key() -> str:
     """Limit per credential where one is sent, else per client address."""
     credential = request.headers.get("X-Agentops-Api-Key") or request.headers.get(
         "Authorization"
     )
     if credential:
-        return "cred:" + hashlib.sha256(credential.encode()).hexdigest()[:32]
-    return "addr:" + get_remote_address()
+        digest = hashlib.sha256(credential.encode()).hexdigest()[:32]
+        return f"{setting('RATELIMIT_KEY_PREFIX')}:cred:{digest}"
+    return address_key()
 
 
 auth_token_limit = limiter.limit(
-    lambda: setting("RATELIMIT_AUTH_TOKEN"), key_func=get_remote_address
+    lambda: setting("RATELIMIT_AUTH_TOKEN"), key_func=address_key
 )
 ingest_limit = limiter.limit(
     lambda: setting("RATELIMIT_INGEST"), key_func=credential_key
 )
 webhook_limit = limiter.limit(
-    lambda: setting("RATELIMIT_WEBHOOK"), key_func=get_remote_address
+    lambda: setting("RATELIMIT_WEBHOOK"), key_func=address_key
 )

@@ -109,6 +109,7 @@ class Settings:
 
     # Rate limits (Flask-Limiter strings); empty storage means process memory.
     RATELIMIT_STORAGE_URI: str = ""
+    RATELIMIT_KEY_PREFIX: str = "agentops"
     RATELIMIT_AUTH_TOKEN: str = "60 per minute"
     RATELIMIT_INGEST: str = "600 per minute"
     RATELIMIT_WEBHOOK: str = "300 per minute"

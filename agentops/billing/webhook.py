@@ -16,7 +16,8 @@ from agentops.billing.events import HANDLERS
 from agentops.billing.models import ProcessedStripeEvent
 from agentops.billing.schemas import WebhookAnswerSchema
 from agentops.errors import ApiError, BadRequest, Unavailable
-from agentops.extensions import db, limiter
+from agentops.extensions import db
+from agentops.ratelimits import webhook_limit
 
 logger = logging.getLogger(__name__)
 
@@ -29,11 +30,6 @@ class EventNotApplied(ApiError):
     """Applying a known event failed; Stripe will deliver it again (500)."""
 
     status = 500
-
-
-def webhook_limit() -> str:
-    """The webhook's rate limit from the settings."""
-    return current_app.extensions["settings"].RATELIMIT_WEBHOOK
 
 
 def verified_event(payload: bytes, signature: str | None) -> dict[str, Any]:
@@ -115,7 +111,7 @@ def not_applied(event: dict[str, Any]) -> str:
 class StripeWebhook(MethodView):
     """Events from Stripe, signed with the webhook secret."""
 
-    decorators = [limiter.limit(webhook_limit)]
+    decorators = [webhook_limit]
 
     @blp.doc(security=[])
     @blp.response(200, WebhookAnswerSchema)
