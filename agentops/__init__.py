@@ -130,6 +130,8 @@ def install_content_type_check(app: Flask) -> None:
 
     @app.before_request
     def require_json_body():
+        if "\x00" in request.path or "%00" in request.query_string.decode("latin-1"):
+            return envelope(400, "The URL contains a NUL character")
         raw_body = request.path.rstrip("/") in RAW_BODY_PATHS
         limit = settings.INGEST_MAX_BYTES if raw_body else settings.MAX_CONTENT_LENGTH
         if request.content_length and request.content_length > limit:

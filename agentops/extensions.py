@@ -1,5 +1,7 @@
 """The Flask extensions, created unbound and initialised by the app factory."""
 
+from typing import Any
+
 from flask_jwt_extended import JWTManager
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -23,14 +25,41 @@ class JsonBodyParser(FlaskParser):
         """Load the JSON body, refusing a request that has none."""
         data = super().load_json(req, schema)
         if data is core.missing:
-            self.handle_error(
-                ValidationError({"json": ["Missing request body."]}),
-                req,
-                schema,
-                error_status_code=422,
-                error_headers=None,
-            )
+            self.refuse(req, schema, {"json": ["Missing request body."]})
+        where = nul_character_at(data)
+        if where is not None:
+            self.refuse(req, schema, {where or "json": ["Contains a NUL character."]})
         return data
+
+    def refuse(self, req, schema, messages: dict) -> None:  # noqa: ANN001
+        """Answer 422 with per-field messages."""
+        self.handle_error(
+            ValidationError(messages),
+            req,
+            schema,
+            error_status_code=422,
+            error_headers=None,
+        )
+
+
+def nul_character_at(value: Any, path: str = "") -> str | None:
+    """The dotted path of the first string holding a NUL, which no database stores."""
+    if isinstance(value, str):
+        return path if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            here = f"{path}.{key}" if path else str(key)
+            if "\x00" in str(key):
+                return path or "json"
+            found = nul_character_at(item, here)
+            if found is not None:
+                return found
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            found = nul_character_at(item, f"{path}.{index}" if path else str(index))
+            if found is not None:
+                return found
+    return None
 
 
 # Every blueprint parses arguments with it (flask-smorest's documented hook).

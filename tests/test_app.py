@@ -299,3 +299,39 @@ def test_cli_token_signs_in_as_the_user(app, client):
     assert me["email"] == "lin@example.com"
     assert me["full_name"] == "Lin"
     assert me_again["id"] == me["id"]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"full_name": "bad\x00name"}, "full_name"),
+        ({"billing_address": {"\x00": None}}, "billing_address"),
+        ({"billing_address": {"lines": ["ok", "b\x00d"]}}, "billing_address.lines.1"),
+    ],
+)
+def test_nul_characters_in_bodies_are_422_on_every_database(
+    client, tokens, body, field
+):
+    user = tokens.user()
+
+    response = client.put(ME, headers=user.headers, json=body)
+
+    assert response.status_code == 422
+    assert field in response.json["errors"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/opsboard/orgs/invites?x=%00",
+        "/opsboard/orgs/00000000-0000-0000-0000-000000000000/invites/a%00b",
+    ],
+)
+def test_nul_characters_in_urls_are_400(client, tokens, url):
+    user = tokens.user()
+
+    response = client.open(url, method="GET", headers=user.headers)
+    deleted = client.open(url, method="DELETE", headers=user.headers)
+
+    assert response.status_code == 400
+    assert deleted.status_code == 400
