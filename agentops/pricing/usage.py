@@ -1,0 +1,315 @@
+"""What a span cost: its model, provider, tokens and price, decided in one place.
+
+Instrumentations record an LLM call's usage under different attribute names. The
+rules below list, per field, the attribute keys in the order they are trusted;
+the first key with a value wins, so a span carrying two conventions (OTel GenAI
+and the Vercel AI SDK, say) is read once rather than summed. A span whose direct
+child is also an LLM call is a wrapper repeating its child's usage and does not
+count. A cost the span reports wins over a computed one; otherwise the tokens
+are priced per token kind (cached input at its own price, reasoning inside the
+output). The same rules are rendered as ClickHouse expressions, so aggregates
+are computed where the spans live and agree with the per-span answer.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+logger = logging.getLogger(__name__)
+
+MODEL_KEYS = (
+    "gen_ai.response.model",
+    "gen_ai.request.model",
+    "llm.model_name",
+    "ai.response.model",
+    "ai.model.id",
+    "litellm.provider.model",
+)
+PROVIDER_KEYS = (
+    "gen_ai.provider.name",
+    "gen_ai.system",
+    "llm.provider",
+    "llm.system",
+    "ai.model.provider",
+)
+TOKEN_KEYS: dict[str, tuple[str, ...]] = {
+    "prompt_tokens": (
+        "gen_ai.usage.input_tokens",
+        "gen_ai.usage.prompt_tokens",
+        "llm.token_count.prompt",
+        "ai.usage.promptTokens",
+        "ai.usage.inputTokens",
+    ),
+    "completion_tokens": (
+        "gen_ai.usage.output_tokens",
+        "gen_ai.usage.completion_tokens",
+        "llm.token_count.completion",
+        "ai.usage.completionTokens",
+        "ai.usage.outputTokens",
+    ),
+    "cache_read_tokens": (
+        "gen_ai.usage.cache_read.input_tokens",
+        "gen_ai.usage.cache_read_input_tokens",
+        "llm.token_count.prompt_details.cache_read",
+        "ai.usage.cachedInputTokens",
+    ),
+    "cache_write_tokens": (
+        "gen_ai.usage.cache_creation.input_tokens",
+        "gen_ai.usage.cache_creation_input_tokens",
+        "llm.token_count.prompt_details.cache_write",
+    ),
+    "reasoning_tokens": (
+        "gen_ai.usage.reasoning_tokens",
+        "gen_ai.usage.reasoning.output_tokens",
+        "gen_ai.usage.details.thoughts_tokens",
+        "llm.token_count.completion_details.reasoning",
+        "ai.usage.reasoningTokens",
+    ),
+    "total_tokens": (
+        "gen_ai.usage.total_tokens",
+        "llm.token_count.total",
+        "ai.usage.totalTokens",
+    ),
+}
+TOKEN_FIELDS = tuple(TOKEN_KEYS)
+# Costs the span reports itself, in USD.
+COST_KEYS: dict[str, tuple[str, ...]] = {
+    "prompt_cost": ("gen_ai.cost.input_cost", "llm.cost.prompt"),
+    "completion_cost": ("gen_ai.cost.output_cost", "llm.cost.completion"),
+    "total_cost": (
+        "gen_ai.cost.total_cost",
+        "gen_ai.usage.cost",
+        "operation.cost",
+        "llm.cost.total",
+    ),
+}
+COST_FIELDS = tuple(COST_KEYS)
+# Separates model, provider and day in a price key.
+KEY_SEPARATOR = "\x1f"
+
+
+@dataclass(frozen=True)
+class Rates:
+    """A model's price in USD per token of each kind."""
+
+    input: float
+    output: float
+    cache_read: float
+    cache_write: float
+
+
+@dataclass
+class SpanUsage:
+    """The usage one span records, before deciding whether it counts."""
+
+    model: str = ""
+    provider: str = ""
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+    reasoning_tokens: int = 0
+    total_tokens: int = 0
+    reported_prompt_cost: float | None = None
+    reported_completion_cost: float | None = None
+    reported_total_cost: float | None = None
+
+    @property
+    def is_call(self) -> bool:
+        """Whether the span records an LLM call's usage or cost."""
+        return self.total_tokens > 0 or self.reported_total_cost is not None
+
+
+@dataclass
+class SpanCost:
+    """A counted call's cost split; None where it cannot be known."""
+
+    prompt_cost: float | None
+    completion_cost: float | None
+    total_cost: float | None
+
+
+def first_value(attributes: Mapping[str, str], keys: Iterable[str]) -> str:
+    """The first non-empty attribute among `keys`."""
+    for key in keys:
+        value = attributes.get(key)
+        if value not in (None, ""):
+            return str(value)
+    return ""
+
+
+def as_tokens(raw: str) -> int:
+    """A token count from its stored text; anything unreadable is 0."""
+    try:
+        number = float(raw)
+    except ValueError:
+        return 0
+    return int(number) if number == number and 0 < number < 9e15 else 0
+
+
+def as_cost(raw: str) -> float | None:
+    """A reported cost from its stored text, or None."""
+    if raw == "":
+        return None
+    try:
+        number = float(raw)
+    except ValueError:
+        return None
+    return number if number == number and number >= 0 else None
+
+
+def span_usage(attributes: Mapping[str, str]) -> SpanUsage:
+    """Read one span's model, provider, tokens and reported costs."""
+    usage = SpanUsage(
+        model=first_value(attributes, MODEL_KEYS),
+        provider=first_value(attributes, PROVIDER_KEYS),
+    )
+    for name, keys in TOKEN_KEYS.items():
+        setattr(usage, name, as_tokens(first_value(attributes, keys)))
+    if usage.total_tokens == 0:
+        usage.total_tokens = usage.prompt_tokens + usage.completion_tokens
+    for name, keys in COST_KEYS.items():
+        setattr(usage, f"reported_{name}", as_cost(first_value(attributes, keys)))
+    if usage.reported_total_cost is None and (
+        usage.reported_prompt_cost is not None
+        or usage.reported_completion_cost is not None
+    ):
+        usage.reported_total_cost = (usage.reported_prompt_cost or 0.0) + (
+            usage.reported_completion_cost or 0.0
+        )
+    return usage
+
+
+def span_cost(usage: SpanUsage, rates: Rates | None) -> SpanCost:
+    """Price a counted call: its reported cost wins, else tokens times rates."""
+    if usage.reported_total_cost is not None:
+        return SpanCost(
+            usage.reported_prompt_cost,
+            usage.reported_completion_cost,
+            usage.reported_total_cost,
+        )
+    if rates is None:
+        return SpanCost(None, None, None)
+    uncached = max(
+        usage.prompt_tokens - usage.cache_read_tokens - usage.cache_write_tokens, 0
+    )
+    prompt = (
+        uncached * rates.input
+        + usage.cache_read_tokens * rates.cache_read
+        + usage.cache_write_tokens * rates.cache_write
+    )
+    completion = usage.completion_tokens * rates.output
+    return SpanCost(prompt, completion, prompt + completion)
+
+
+def counted_calls(
+    spans: Iterable[tuple[str, str, SpanUsage]],
+) -> set[str]:
+    """Span ids of the calls that count: (span id, parent id, usage) in."""
+    spans = list(spans)
+    parents_of_calls = {parent for _, parent, usage in spans if usage.is_call}
+    return {
+        span_id
+        for span_id, _, usage in spans
+        if usage.is_call and span_id not in parents_of_calls
+    }
+
+
+def price_key(model: str, provider: str, day: str) -> str:
+    """The key a model's rates are looked up by, in Python and in SQL."""
+    return KEY_SEPARATOR.join((model, provider, day))
+
+
+# ClickHouse renderings of the same rules.
+
+
+def sql_first(keys: Iterable[str], attributes: str = "SpanAttributes") -> str:
+    """SQL for the first non-empty attribute among `keys` ('' if none)."""
+    parts = ", ".join(f"nullIf({attributes}['{key}'], '')" for key in keys)
+    return f"coalesce({parts}, '')"
+
+
+def sql_tokens(keys: Iterable[str], attributes: str = "SpanAttributes") -> str:
+    """SQL for a token count, read like `as_tokens`."""
+    raw = f"toFloat64OrZero({sql_first(keys, attributes)})"
+    return f"toUInt64(if(isFinite({raw}) AND {raw} > 0 AND {raw} < 9e15, {raw}, 0))"
+
+
+def sql_cost(keys: Iterable[str], attributes: str = "SpanAttributes") -> str:
+    """SQL for a reported cost, read like `as_cost` (NULL when absent)."""
+    raw = f"toFloat64OrNull({sql_first(keys, attributes)})"
+    return f"if(isFinite(ifNull({raw}, -1)) AND {raw} >= 0, {raw}, NULL)"
+
+
+def sql_usage_columns(attributes: str = "SpanAttributes") -> list[str]:
+    """Per-span SELECT items: u_model, u_provider, token fields and u_rep_* costs."""
+    tokens = {name: sql_tokens(keys, attributes) for name, keys in TOKEN_KEYS.items()}
+    total = (
+        f"if({tokens['total_tokens']} > 0, {tokens['total_tokens']}, "
+        f"{tokens['prompt_tokens']} + {tokens['completion_tokens']})"
+    )
+    columns = [
+        f"{sql_first(MODEL_KEYS, attributes)} AS u_model",
+        f"{sql_first(PROVIDER_KEYS, attributes)} AS u_provider",
+    ]
+    columns += [
+        f"{expression} AS u_{name}"
+        for name, expression in tokens.items()
+        if name != "total_tokens"
+    ]
+    columns.append(f"{total} AS u_total_tokens")
+    costs = {name: sql_cost(keys, attributes) for name, keys in COST_KEYS.items()}
+    columns += [
+        f"{costs['prompt_cost']} AS u_rep_prompt_cost",
+        f"{costs['completion_cost']} AS u_rep_completion_cost",
+        "if(isNull(u_rep_total_raw) AND (isNotNull(u_rep_prompt_cost) OR "
+        "isNotNull(u_rep_completion_cost)), ifNull(u_rep_prompt_cost, 0) + "
+        "ifNull(u_rep_completion_cost, 0), u_rep_total_raw) AS u_rep_total_cost",
+        f"{costs['total_cost']} AS u_rep_total_raw",
+        "(u_total_tokens > 0 OR isNotNull(u_rep_total_cost)) AS u_is_call",
+    ]
+    return columns
+
+
+def sql_cost_columns(timestamp: str = "Timestamp") -> list[str]:
+    """Per-span SELECT items pricing the u_* columns with bound rate arrays.
+
+    Needs the parameters of `rate_parameters` and the columns of
+    `sql_usage_columns`; gives u_prompt_cost, u_completion_cost, u_total_cost
+    (NULL when unpriced) and u_priced.
+    """
+    key = (
+        f"concat(u_model, '{KEY_SEPARATOR}', u_provider, '{KEY_SEPARATOR}', "
+        f"toString(toDate({timestamp}, 'UTC')))"
+    )
+    computed_prompt = (
+        "(greatest(toInt64(u_prompt_tokens) - toInt64(u_cache_read_tokens) "
+        "- toInt64(u_cache_write_tokens), 0) * {rate_input:Array(Float64)}[u_rate] "
+        "+ u_cache_read_tokens * {rate_cache_read:Array(Float64)}[u_rate] "
+        "+ u_cache_write_tokens * {rate_cache_write:Array(Float64)}[u_rate])"
+    )
+    computed_completion = "(u_completion_tokens * {rate_output:Array(Float64)}[u_rate])"
+    return [
+        f"indexOf({{rate_keys:Array(String)}}, {key}) AS u_rate",
+        "if(isNotNull(u_rep_total_cost), u_rep_prompt_cost, "
+        f"if(u_rate > 0, {computed_prompt}, NULL)) AS u_prompt_cost",
+        "if(isNotNull(u_rep_total_cost), u_rep_completion_cost, "
+        f"if(u_rate > 0, {computed_completion}, NULL)) AS u_completion_cost",
+        "if(isNotNull(u_rep_total_cost), u_rep_total_cost, "
+        f"if(u_rate > 0, {computed_prompt} + {computed_completion}, NULL)) "
+        "AS u_total_cost",
+    ]
+
+
+def rate_parameters(rates: Mapping[str, Rates | None]) -> dict[str, list]:
+    """Bind the known rates (by `price_key`) for `sql_cost_columns`."""
+    known = [(key, value) for key, value in rates.items() if value is not None]
+    return {
+        "rate_keys": [key for key, _ in known],
+        "rate_input": [value.input for _, value in known],
+        "rate_output": [value.output for _, value in known],
+        "rate_cache_read": [value.cache_read for _, value in known],
+        "rate_cache_write": [value.cache_write for _, value in known],
+    }

@@ -1,0 +1,48 @@
+"""Put spans into the test ClickHouse the way `/v1/traces` stores them."""
+
+from __future__ import annotations
+
+import copy
+import json
+import uuid
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from agentops.clickhouse import store
+from agentops.extensions import db
+from agentops.ingest.otlp import COLUMNS, from_json, span_rows
+from agentops.projects.models import Project
+
+
+def default_project_id(app: Flask, user_id: str) -> str:
+    """The id of the "Default Project" provisioned for a user."""
+    from agentops.orgs.models import OrgMember
+
+    with app.app_context():
+        project = db.session.scalars(
+            db.select(Project)
+            .join(OrgMember, OrgMember.org_id == Project.org_id)
+            .where(
+                OrgMember.user_id == uuid.UUID(user_id),
+                Project.name == "Default Project",
+            )
+        ).first()
+        assert project is not None, "the user has made no request yet"
+        return str(project.id)
+
+
+def store_spans(app: Flask, project_id: str, document: dict[str, Any]) -> int:
+    """Store an OTLP/JSON export for a project; returns the spans stored."""
+    request = from_json(copy.deepcopy(document))
+    with app.app_context():
+        batch = span_rows(request, project_id)
+        assert batch.rejected == 0, batch.reasons
+        store().insert("otel_traces", batch.rows, COLUMNS)
+    return len(batch.rows)
+
+
+def load(path: Path) -> dict[str, Any]:
+    """Read a JSON file."""
+    return json.loads(path.read_text())
