@@ -2,4 +2,6 @@
 
 from flask_smorest import Blueprint
 
-blp = Blueprint("stripe_webhook", __name__, url_prefix="/v4", description="Stripe webhook")
+blp = Blueprint(
+    "stripe_webhook", __name__, url_prefix="/v4", description="Stripe webhook"
+)

@@ -2,4 +2,6 @@
 
 from flask_smorest import Blueprint
 
-blp = Blueprint("orgs", __name__, url_prefix="/opsboard/orgs", description="Organizations")
+blp = Blueprint(
+    "orgs", __name__, url_prefix="/opsboard/orgs", description="Organizations"
+)

@@ -2,4 +2,6 @@
 
 from flask_smorest import Blueprint
 
-blp = Blueprint("projects", __name__, url_prefix="/opsboard/projects", description="Projects")
+blp = Blueprint(
+    "projects", __name__, url_prefix="/opsboard/projects", description="Projects"
+)

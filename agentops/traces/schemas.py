@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC
 from typing import Any
 
 from marshmallow import (
@@ -36,8 +37,8 @@ class WindowSchema(Schema):
     """A project and an optional time window (naive times are UTC)."""
 
     project_id = fields.UUID(required=True)
-    start_time = fields.AwareDateTime(default_timezone=None, load_default=None)
-    end_time = fields.AwareDateTime(default_timezone=None, load_default=None)
+    start_time = fields.AwareDateTime(default_timezone=UTC, load_default=None)
+    end_time = fields.AwareDateTime(default_timezone=UTC, load_default=None)
 
     @validates_schema
     def check_window(self, data: dict[str, Any], **_: Any) -> None:

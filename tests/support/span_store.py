@@ -46,3 +46,11 @@ def store_spans(app: Flask, project_id: str, document: dict[str, Any]) -> int:
 def load(path: Path) -> dict[str, Any]:
     """Read a JSON file."""
     return json.loads(path.read_text())
+
+
+def set_plan(app: Flask, project_id: str, plan: str) -> None:
+    """Put the project's org on a plan."""
+    with app.app_context():
+        project = db.session.get(Project, uuid.UUID(project_id))
+        project.org.prem_status = plan
+        db.session.commit()
