@@ -13,6 +13,7 @@ are computed where the spans live and agree with the per-span answer.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -34,13 +35,20 @@ PROVIDER_KEYS = (
     "llm.system",
     "ai.model.provider",
 )
-TOKEN_KEYS: dict[str, tuple[str, ...]] = {
+# A rule is an attribute key, or a key holding JSON plus the path to a value in it.
+Rule = str | tuple[str, ...]
+# OpenInference keeps the provider's raw answer in `output.value`; its `usage`
+# is the last place looked at.
+RESPONSE = "output.value"
+TOKEN_KEYS: dict[str, tuple[Rule, ...]] = {
     "prompt_tokens": (
         "gen_ai.usage.input_tokens",
         "gen_ai.usage.prompt_tokens",
         "llm.token_count.prompt",
         "ai.usage.promptTokens",
         "ai.usage.inputTokens",
+        (RESPONSE, "usage", "prompt_tokens"),
+        (RESPONSE, "usage", "input_tokens"),
     ),
     "completion_tokens": (
         "gen_ai.usage.output_tokens",
@@ -48,12 +56,16 @@ TOKEN_KEYS: dict[str, tuple[str, ...]] = {
         "llm.token_count.completion",
         "ai.usage.completionTokens",
         "ai.usage.outputTokens",
+        (RESPONSE, "usage", "completion_tokens"),
+        (RESPONSE, "usage", "output_tokens"),
     ),
     "cache_read_tokens": (
         "gen_ai.usage.cache_read.input_tokens",
         "gen_ai.usage.cache_read_input_tokens",
         "llm.token_count.prompt_details.cache_read",
         "ai.usage.cachedInputTokens",
+        (RESPONSE, "usage", "prompt_tokens_details", "cached_tokens"),
+        (RESPONSE, "usage", "input_tokens_details", "cached_tokens"),
     ),
     "cache_write_tokens": (
         "gen_ai.usage.cache_creation.input_tokens",
@@ -66,11 +78,14 @@ TOKEN_KEYS: dict[str, tuple[str, ...]] = {
         "gen_ai.usage.details.thoughts_tokens",
         "llm.token_count.completion_details.reasoning",
         "ai.usage.reasoningTokens",
+        (RESPONSE, "usage", "completion_tokens_details", "reasoning_tokens"),
+        (RESPONSE, "usage", "output_tokens_details", "reasoning_tokens"),
     ),
     "total_tokens": (
         "gen_ai.usage.total_tokens",
         "llm.token_count.total",
         "ai.usage.totalTokens",
+        (RESPONSE, "usage", "total_tokens"),
     ),
 }
 TOKEN_FIELDS = tuple(TOKEN_KEYS)
@@ -131,12 +146,34 @@ class SpanCost:
     total_cost: float | None
 
 
-def first_value(attributes: Mapping[str, str], keys: Iterable[str]) -> str:
-    """The first non-empty attribute among `keys`."""
-    for key in keys:
-        value = attributes.get(key)
-        if value not in (None, ""):
-            return str(value)
+def rule_value(attributes: Mapping[str, str], rule: Rule) -> str:
+    """The text a rule points at: an attribute, or a value inside its JSON."""
+    if isinstance(rule, str):
+        value = attributes.get(rule)
+        return "" if value is None else str(value)
+    key, *path = rule
+    raw = attributes.get(key)
+    if not raw:
+        return ""
+    try:
+        node = json.loads(raw)
+    except ValueError:
+        return ""
+    for step in path:
+        if not isinstance(node, dict) or step not in node:
+            return ""
+        node = node[step]
+    if node is None or isinstance(node, dict | list | bool):
+        return ""
+    return str(node)
+
+
+def first_value(attributes: Mapping[str, str], rules: Iterable[Rule]) -> str:
+    """The first non-empty value among `rules`."""
+    for rule in rules:
+        value = rule_value(attributes, rule)
+        if value != "":
+            return value
     return ""
 
 
@@ -225,19 +262,36 @@ def price_key(model: str, provider: str, day: str) -> str:
 # ClickHouse renderings of the same rules.
 
 
-def sql_first(keys: Iterable[str], attributes: str = "SpanAttributes") -> str:
-    """SQL for the first non-empty attribute among `keys` ('' if none)."""
-    parts = ", ".join(f"nullIf({attributes}['{key}'], '')" for key in keys)
+def sql_rule(rule: Rule, attributes: str) -> str:
+    """SQL for the text a rule points at, NULL when empty."""
+    if isinstance(rule, str):
+        return f"nullIf({attributes}['{rule}'], '')"
+    key, *path = rule
+    column = f"{attributes}['{key}']"
+    steps = ", ".join(f"'{step}'" for step in path)
+    # Only scalars count, as in `rule_value`.
+    value = f"JSONExtractRaw({column}, {steps})"
+    scalar = (
+        f"if(JSONType({column}, {steps}) IN ('Int64', 'UInt64', 'Double', 'String'), "
+        f"if(JSONType({column}, {steps}) = 'String', "
+        f"JSONExtractString({column}, {steps}), {value}), '')"
+    )
+    return f"nullIf(if({column} = '', '', {scalar}), '')"
+
+
+def sql_first(keys: Iterable[Rule], attributes: str = "SpanAttributes") -> str:
+    """SQL for the first non-empty value among `keys` ('' if none)."""
+    parts = ", ".join(sql_rule(key, attributes) for key in keys)
     return f"coalesce({parts}, '')"
 
 
-def sql_tokens(keys: Iterable[str], attributes: str = "SpanAttributes") -> str:
+def sql_tokens(keys: Iterable[Rule], attributes: str = "SpanAttributes") -> str:
     """SQL for a token count, read like `as_tokens`."""
     raw = f"toFloat64OrZero({sql_first(keys, attributes)})"
     return f"toUInt64(if(isFinite({raw}) AND {raw} > 0 AND {raw} < 9e15, {raw}, 0))"
 
 
-def sql_cost(keys: Iterable[str], attributes: str = "SpanAttributes") -> str:
+def sql_cost(keys: Iterable[Rule], attributes: str = "SpanAttributes") -> str:
     """SQL for a reported cost, read like `as_cost` (NULL when absent)."""
     raw = f"toFloat64OrNull({sql_first(keys, attributes)})"
     return f"if(isFinite(ifNull({raw}, -1)) AND {raw} >= 0, {raw}, NULL)"

@@ -54,3 +54,66 @@ def set_plan(app: Flask, project_id: str, plan: str) -> None:
         project = db.session.get(Project, uuid.UUID(project_id))
         project.org.prem_status = plan
         db.session.commit()
+
+
+def span(
+    trace_id: str,
+    span_id: str,
+    name: str,
+    start_ns: int,
+    duration_ns: int = 1_000_000,
+    parent_id: str = "",
+    attributes: dict[str, Any] | None = None,
+    status: int | str = 0,
+    kind: int | str = 1,
+) -> dict[str, Any]:
+    """One OTLP/JSON span; attribute values typed from their Python type."""
+    pairs = []
+    for key, value in (attributes or {}).items():
+        if isinstance(value, bool):
+            typed = {"boolValue": value}
+        elif isinstance(value, int):
+            typed = {"intValue": str(value)}
+        elif isinstance(value, float):
+            typed = {"doubleValue": value}
+        elif isinstance(value, list):
+            typed = {"arrayValue": {"values": [{"stringValue": v} for v in value]}}
+        else:
+            typed = {"stringValue": str(value)}
+        pairs.append({"key": key, "value": typed})
+    return {
+        "traceId": trace_id,
+        "spanId": span_id,
+        "parentSpanId": parent_id,
+        "name": name,
+        "kind": kind,
+        "startTimeUnixNano": str(start_ns),
+        "endTimeUnixNano": str(start_ns + duration_ns),
+        "attributes": pairs,
+        "status": {"code": status},
+    }
+
+
+def export(spans: list[dict[str, Any]], service: str = "agent") -> dict[str, Any]:
+    """An OTLP/JSON export of spans from one service."""
+    return {
+        "resourceSpans": [
+            {
+                "resource": {
+                    "attributes": [
+                        {"key": "service.name", "value": {"stringValue": service}}
+                    ]
+                },
+                "scopeSpans": [{"scope": {"name": "test"}, "spans": spans}],
+            }
+        ]
+    }
+
+
+def member_project(app: Flask, client: Any, user: Any, plan: str = "pro") -> str:
+    """Provision the user, put their org on a plan, return the project id."""
+    response = client.get("/opsboard/users/me", headers=user.headers)
+    assert response.status_code == 200, response.json
+    project_id = default_project_id(app, user.id)
+    set_plan(app, project_id, plan)
+    return project_id
