@@ -192,11 +192,7 @@ def all_comments(sql: str) -> bool:
 def migrate(spans: SpanStore, echo: Any = logger.info) -> list[str]:
     """Apply the DDL files not yet recorded; return the names applied."""
     settings = spans.settings
-    on_cluster = (
-        f"ON CLUSTER `{settings.CLICKHOUSE_CLUSTER}`"
-        if settings.CLICKHOUSE_CLUSTER
-        else ""
-    )
+    on_cluster = f"ON CLUSTER `{settings.CLICKHOUSE_CLUSTER}`" if settings.CLICKHOUSE_CLUSTER else ""
     spans.command(f"CREATE DATABASE IF NOT EXISTS {spans.database} {on_cluster}")
     spans.command(
         f"CREATE TABLE IF NOT EXISTS {spans.database}.schema_migrations {on_cluster} "
@@ -205,9 +201,7 @@ def migrate(spans: SpanStore, echo: Any = logger.info) -> list[str]:
     )
     done = {
         row[0]
-        for row in spans.query(
-            f"SELECT version FROM {spans.database}.schema_migrations"
-        )
+        for row in spans.query(f"SELECT version FROM {spans.database}.schema_migrations")
     }
     applied = []
     for path in migration_files():

@@ -113,7 +113,7 @@ def register_error_handlers(app: Flask) -> None:
             errors = flatten_locations(errors)
             message = data.get("message") or describe_fields(errors)
         response = envelope(error.code or 500, message, errors)
-        for name, value in error.get_headers() or []:
+        for name, value in (error.get_headers() or []):
             if name.lower() not in ("content-type", "content-length"):
                 response.headers[name] = value
         return response
@@ -127,7 +127,7 @@ def register_error_handlers(app: Flask) -> None:
 def flatten_locations(errors: dict[str, Any]) -> dict[str, Any]:
     """Drop webargs' location level (`json`, `query`) when only one is present."""
     if len(errors) == 1:
-        ((location, fields_),) = errors.items()
+        (location, fields_), = errors.items()
         if location in ("json", "query", "form", "headers", "files", "path"):
             return fields_ if isinstance(fields_, dict) else {location: fields_}
     return errors

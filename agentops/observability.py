@@ -84,9 +84,7 @@ def install_request_logging(app: Flask, settings: Settings) -> None:
     def start_timer() -> None:
         g.request_started = time.perf_counter()
         if settings.DEBUG and request.method in ("POST", "PUT", "PATCH"):
-            logger.debug(
-                "%s %s body=%s", request.method, request.path, request_body_for_log()
-            )
+            logger.debug("%s %s body=%s", request.method, request.path, request_body_for_log())
 
     @app.after_request
     def log_request(response: Response) -> Response:

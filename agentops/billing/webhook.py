@@ -2,6 +2,4 @@
 
 from flask_smorest import Blueprint
 
-blp = Blueprint(
-    "stripe_webhook", __name__, url_prefix="/v4", description="Stripe webhook"
-)
+blp = Blueprint("stripe_webhook", __name__, url_prefix="/v4", description="Stripe webhook")

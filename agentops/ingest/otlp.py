@@ -119,9 +119,7 @@ def decode(body: bytes, content_type: str | None) -> ExportTraceServiceRequest:
         try:
             request.ParseFromString(body)
         except (DecodeError, ValueError) as error:
-            raise BadRequest(
-                f"Body is not a valid OTLP protobuf message: {error}"
-            ) from None
+            raise BadRequest(f"Body is not a valid OTLP protobuf message: {error}") from None
         return request
     if kind == "application/json":
         return from_json(body)
@@ -148,9 +146,7 @@ def from_json(body: bytes | str | dict[str, Any]) -> ExportTraceServiceRequest:
             document, ExportTraceServiceRequest(), ignore_unknown_fields=True
         )
     except (json_format.ParseError, ValueError, TypeError) as error:
-        raise BadRequest(
-            f"Body is not a valid OTLP JSON trace export: {error}"
-        ) from None
+        raise BadRequest(f"Body is not a valid OTLP JSON trace export: {error}") from None
 
 
 def hex_ids_to_base64(document: dict[str, Any]) -> None:
@@ -194,9 +190,7 @@ def any_value_to_python(value: AnyValue) -> Any:
     if which == "array_value":
         return [any_value_to_python(item) for item in value.array_value.values]
     if which == "kvlist_value":
-        return {
-            kv.key: any_value_to_python(kv.value) for kv in value.kvlist_value.values
-        }
+        return {kv.key: any_value_to_python(kv.value) for kv in value.kvlist_value.values}
     if which == "bytes_value":
         return base64.b64encode(value.bytes_value).decode()
     return getattr(value, which)
@@ -246,9 +240,7 @@ def span_rows(request: ExportTraceServiceRequest, project_id: str) -> SpanBatch:
         for scope_spans in resource_spans.scope_spans:
             scope = scope_spans.scope
             for span in scope_spans.spans:
-                row = span_row(
-                    span, resource, service_name, scope.name, scope.version, batch
-                )
+                row = span_row(span, resource, service_name, scope.name, scope.version, batch)
                 if row is not None:
                     batch.rows.append(row)
     return batch
@@ -309,3 +301,5 @@ def span_row(
         [link.trace_state for link in span.links],
         [attributes(link.attributes) for link in span.links],
     ]
+
+

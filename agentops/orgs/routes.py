@@ -2,6 +2,4 @@
 
 from flask_smorest import Blueprint
 
-blp = Blueprint(
-    "orgs", __name__, url_prefix="/opsboard/orgs", description="Organizations"
-)
+blp = Blueprint("orgs", __name__, url_prefix="/opsboard/orgs", description="Organizations")

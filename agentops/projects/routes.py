@@ -2,6 +2,4 @@
 
 from flask_smorest import Blueprint
 
-blp = Blueprint(
-    "projects", __name__, url_prefix="/opsboard/projects", description="Projects"
-)
+blp = Blueprint("projects", __name__, url_prefix="/opsboard/projects", description="Projects")

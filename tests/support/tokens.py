@@ -47,9 +47,7 @@ class TokenFactory:
         payload = {k: v for k, v in payload.items() if v is not None}
         return jwt.encode(payload, self.secret, algorithm="HS256")
 
-    def user(
-        self, email: str | None = None, full_name: str | None = "Ada Lovelace"
-    ) -> TestUser:
+    def user(self, email: str | None = None, full_name: str | None = "Ada Lovelace") -> TestUser:
         """A new user with a token (provisioned on first request)."""
         user_id = str(uuid.uuid4())
         email = email or f"user-{user_id[:8]}@example.com"
