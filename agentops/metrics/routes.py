@@ -2,6 +2,7 @@
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from marshmallow import RAISE
 
 from agentops.auth.current import current_user, login_required
 from agentops.metrics import service
@@ -15,7 +16,7 @@ class ProjectMetrics(MethodView):
 
     decorators = [login_required]
 
-    @blp.arguments(MetricsArgs, location="query")
+    @blp.arguments(MetricsArgs, location="query", unknown=RAISE)
     @blp.response(200)
     def get(self, args):
         """Show counts, usage, durations, models and a time series."""

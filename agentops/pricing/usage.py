@@ -163,7 +163,7 @@ def rule_value(attributes: Mapping[str, str], rule: Rule) -> str:
         if not isinstance(node, dict) or step not in node:
             return ""
         node = node[step]
-    if node is None or isinstance(node, dict | list | bool):
+    if not isinstance(node, int | float) or isinstance(node, bool):
         return ""
     return str(node)
 
@@ -269,14 +269,12 @@ def sql_rule(rule: Rule, attributes: str) -> str:
     key, *path = rule
     column = f"{attributes}['{key}']"
     steps = ", ".join(f"'{step}'" for step in path)
-    # Only scalars count, as in `rule_value`.
-    value = f"JSONExtractRaw({column}, {steps})"
-    scalar = (
-        f"if(JSONType({column}, {steps}) IN ('Int64', 'UInt64', 'Double', 'String'), "
-        f"if(JSONType({column}, {steps}) = 'String', "
-        f"JSONExtractString({column}, {steps}), {value}), '')"
+    # Only numbers count, as in `rule_value`.
+    number = (
+        f"if(JSONType({column}, {steps}) IN ('Int64', 'UInt64', 'Double'), "
+        f"JSONExtractRaw({column}, {steps}), '')"
     )
-    return f"nullIf(if({column} = '', '', {scalar}), '')"
+    return f"nullIf(if({column} = '', '', {number}), '')"
 
 
 def sql_first(keys: Iterable[Rule], attributes: str = "SpanAttributes") -> str:
@@ -285,43 +283,59 @@ def sql_first(keys: Iterable[Rule], attributes: str = "SpanAttributes") -> str:
     return f"coalesce({parts}, '')"
 
 
-def sql_tokens(keys: Iterable[Rule], attributes: str = "SpanAttributes") -> str:
-    """SQL for a token count, read like `as_tokens`."""
-    raw = f"toFloat64OrZero({sql_first(keys, attributes)})"
-    return f"toUInt64(if(isFinite({raw}) AND {raw} > 0 AND {raw} < 9e15, {raw}, 0))"
-
-
-def sql_cost(keys: Iterable[Rule], attributes: str = "SpanAttributes") -> str:
-    """SQL for a reported cost, read like `as_cost` (NULL when absent)."""
-    raw = f"toFloat64OrNull({sql_first(keys, attributes)})"
-    return f"if(isFinite(ifNull({raw}, -1)) AND {raw} >= 0, {raw}, NULL)"
-
-
-def sql_usage_columns(attributes: str = "SpanAttributes") -> list[str]:
-    """Per-span SELECT items: u_model, u_provider, token fields and u_rep_* costs."""
-    tokens = {name: sql_tokens(keys, attributes) for name, keys in TOKEN_KEYS.items()}
-    total = (
-        f"if({tokens['total_tokens']} > 0, {tokens['total_tokens']}, "
-        f"{tokens['prompt_tokens']} + {tokens['completion_tokens']})"
-    )
+def sql_raw_columns(attributes: str = "SpanAttributes") -> list[str]:
+    """First layer: the text each rule list picks, as r_* columns."""
     columns = [
         f"{sql_first(MODEL_KEYS, attributes)} AS u_model",
         f"{sql_first(PROVIDER_KEYS, attributes)} AS u_provider",
     ]
     columns += [
-        f"{expression} AS u_{name}"
-        for name, expression in tokens.items()
+        f"{sql_first(keys, attributes)} AS r_{name}"
+        for name, keys in TOKEN_KEYS.items()
+    ]
+    columns += [
+        f"{sql_first(keys, attributes)} AS r_{name}" for name, keys in COST_KEYS.items()
+    ]
+    return columns
+
+
+def sql_tokens(column: str) -> str:
+    """SQL reading a token count from text, like `as_tokens`."""
+    number = f"toFloat64OrZero({column})"
+    return (
+        f"toUInt64(if(isFinite({number}) AND {number} > 0 AND {number} < 9e15, "
+        f"{number}, 0))"
+    )
+
+
+def sql_cost(column: str) -> str:
+    """SQL reading a reported cost from text, like `as_cost` (NULL if absent)."""
+    number = f"toFloat64OrNull({column})"
+    return f"if(isFinite(ifNull({number}, -1)) AND {number} >= 0, {number}, NULL)"
+
+
+def sql_usage_columns() -> list[str]:
+    """Second layer, over `sql_raw_columns`: token counts and reported costs.
+
+    Gives u_<token field>, u_rep_prompt_cost, u_rep_completion_cost,
+    u_rep_total_cost and u_is_call.
+    """
+    columns = [
+        f"{sql_tokens(f'r_{name}')} AS u_{name}"
+        for name in TOKEN_FIELDS
         if name != "total_tokens"
     ]
-    columns.append(f"{total} AS u_total_tokens")
-    costs = {name: sql_cost(keys, attributes) for name, keys in COST_KEYS.items()}
+    columns.append(
+        f"if({sql_tokens('r_total_tokens')} > 0, {sql_tokens('r_total_tokens')}, "
+        "u_prompt_tokens + u_completion_tokens) AS u_total_tokens"
+    )
     columns += [
-        f"{costs['prompt_cost']} AS u_rep_prompt_cost",
-        f"{costs['completion_cost']} AS u_rep_completion_cost",
-        "if(isNull(u_rep_total_raw) AND (isNotNull(u_rep_prompt_cost) OR "
-        "isNotNull(u_rep_completion_cost)), ifNull(u_rep_prompt_cost, 0) + "
-        "ifNull(u_rep_completion_cost, 0), u_rep_total_raw) AS u_rep_total_cost",
-        f"{costs['total_cost']} AS u_rep_total_raw",
+        f"{sql_cost('r_prompt_cost')} AS u_rep_prompt_cost",
+        f"{sql_cost('r_completion_cost')} AS u_rep_completion_cost",
+        f"if(isNull({sql_cost('r_total_cost')}) AND (isNotNull(u_rep_prompt_cost) "
+        "OR isNotNull(u_rep_completion_cost)), ifNull(u_rep_prompt_cost, 0) + "
+        f"ifNull(u_rep_completion_cost, 0), {sql_cost('r_total_cost')}) "
+        "AS u_rep_total_cost",
         "(u_total_tokens > 0 OR isNotNull(u_rep_total_cost)) AS u_is_call",
     ]
     return columns

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from agentops.pricing.usage import sql_cost_columns, sql_usage_columns
+from agentops.pricing.usage import (
+    sql_cost_columns,
+    sql_raw_columns,
+    sql_usage_columns,
+)
 
 # A trace is filed under its first span; its other spans are looked for this far
 # around the requested window.
@@ -89,34 +93,45 @@ def span_where(filters: TraceFilters) -> str:
     return " AND ".join(clauses)
 
 
+SPAN_COLUMNS = (
+    "TraceId",
+    "SpanId",
+    "ParentSpanId",
+    "Timestamp",
+    "Duration",
+    "SpanName",
+    "ServiceName",
+    "SpanAttributes['agentops.tags'] AS tags_raw",
+    f"{STATUS_SQL} AS status",
+)
+
+
+def usage_scan(table: str, filters: TraceFilters) -> str:
+    """The span scan in two layers: rule texts, then counts and reported costs.
+
+    Layering keeps every expression small: each rule list is written once.
+    """
+    raw = ",\n  ".join([*SPAN_COLUMNS, *sql_raw_columns()])
+    usage = ",\n  ".join(["*", *sql_usage_columns()])
+    return (
+        f"SELECT\n  {usage}\nFROM (SELECT\n  {raw}\nFROM {table}\n"
+        f"WHERE {span_where(filters)})"
+    )
+
+
 def rates_sql(table: str, filters: TraceFilters) -> str:
     """The (model, provider, day) of every call that needs a computed price."""
-    usage = ",\n  ".join(sql_usage_columns())
     return (
         "SELECT DISTINCT u_model, u_provider, toDate(Timestamp, 'UTC') AS day\n"
-        f"FROM (SELECT Timestamp,\n  {usage}\nFROM {table}\n"
-        f"WHERE {span_where(filters)})\n"
+        f"FROM ({usage_scan(table, filters)})\n"
         "WHERE u_is_call AND isNull(u_rep_total_cost) AND u_model != ''"
     )
 
 
 def spans_sql(table: str, filters: TraceFilters) -> str:
     """Every span of the scan with its status, tags and priced usage."""
-    items = [
-        "TraceId",
-        "SpanId",
-        "ParentSpanId",
-        "Timestamp",
-        "Duration",
-        "SpanName",
-        "ServiceName",
-        "SpanAttributes['agentops.tags'] AS tags_raw",
-        f"{STATUS_SQL} AS status",
-        *sql_usage_columns(),
-        *sql_cost_columns(),
-    ]
-    columns = ",\n  ".join(items)
-    return f"SELECT\n  {columns}\nFROM {table}\nWHERE {span_where(filters)}"
+    costs = ",\n  ".join(["*", *sql_cost_columns()])
+    return f"SELECT\n  {costs}\nFROM ({usage_scan(table, filters)})"
 
 
 CALL_TUPLE = (

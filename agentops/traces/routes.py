@@ -2,6 +2,7 @@
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from marshmallow import RAISE
 
 from agentops.auth.current import current_user, login_required
 from agentops.traces import service
@@ -16,7 +17,7 @@ class Traces(MethodView):
 
     decorators = [login_required]
 
-    @blp.arguments(TraceListArgs, location="query")
+    @blp.arguments(TraceListArgs, location="query", unknown=RAISE)
     @blp.response(200)
     def get(self, args):
         """List traces, newest first, with totals over every match."""
@@ -29,7 +30,7 @@ class Trace(MethodView):
 
     decorators = [login_required]
 
-    @blp.arguments(TraceDetailArgs, location="query")
+    @blp.arguments(TraceDetailArgs, location="query", unknown=RAISE)
     @blp.response(200)
     def get(self, args, trace_id):
         """Show a trace with its spans, attributes, usage and cost."""
