@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -194,7 +195,7 @@ def as_cost(raw: str) -> float | None:
         number = float(raw)
     except ValueError:
         return None
-    return number if number == number and number >= 0 else None
+    return number if math.isfinite(number) and number >= 0 else None
 
 
 def span_usage(attributes: Mapping[str, str]) -> SpanUsage:
