@@ -22,7 +22,7 @@ from typing import Any
 SPANS_PER_TRACE = 10
 PROJECTS = 20
 DAYS = 30
-RUNS = 5
+RUNS = 7
 SECRET = "bench-secret-with-enough-length-for-hs256-0123456789"
 MODELS = ["gpt-4o-mini", "gpt-4o", "claude-3-5-sonnet-20241022", "house-model"]
 
@@ -172,21 +172,17 @@ class Recorder:
             setattr(SpanStore, name, wrapped)
 
 
-def median_seconds(action: Callable[[], Any]) -> float:
-    """The median wall time of a few runs, after one warm-up."""
+def timed(action: Callable[[], Any]) -> float:
+    """Seconds one call of `action` takes."""
+    started = time.perf_counter()
     action()
-    times = []
-    for _ in range(RUNS):
-        started = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
+    return time.perf_counter() - started
 
 
 def measure(
     app: Any, recorder: Recorder, label: str, url: str, headers: dict[str, str]
 ) -> dict[str, Any]:
-    """Time one endpoint and the bare queries it needs."""
+    """Time one endpoint and the bare queries it needs, runs interleaved."""
     from agentops.clickhouse import store
 
     client = app.test_client()
@@ -200,7 +196,6 @@ def measure(
     body = call()
     recorder.active = False
     queries = list(recorder.queries)
-    endpoint = median_seconds(call)
 
     def bare() -> None:
         with app.app_context():
@@ -208,7 +203,13 @@ def measure(
             for method, sql, params in queries:
                 getattr(spans, method)(sql, params)
 
-    queries_time = median_seconds(bare)
+    bare()
+    endpoint_times, bare_times = [], []
+    for _ in range(RUNS):
+        endpoint_times.append(timed(call))
+        bare_times.append(timed(bare))
+    endpoint = statistics.median(endpoint_times)
+    queries_time = statistics.median(bare_times)
     ratio = endpoint / queries_time if queries_time else float("inf")
     print(
         f"{label:<22} endpoint {endpoint * 1000:8.1f} ms   bare queries "

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, datetime
+
 import pytest
 
 from agentops.clickhouse import SpanStore
+from agentops.extensions import db
+from agentops.metrics.service import project_usage
+from agentops.projects.models import Project
 from tests.support.span_store import export, member_project, span, store_spans
 
 HOUR = 3600 * 10**9
@@ -140,6 +146,24 @@ def test_counts_usage_and_costs(client, reader, traces):
     assert models[2]["total_cost"] is None
     assert models[2]["unpriced_llm_calls"] == 1
     assert models[1]["llm_calls"] == 1
+
+
+def test_billing_usage_agrees(app, client, reader, traces):
+    headers, project_id = reader
+    body = metrics(client, headers, project_id=project_id, **WINDOW)
+
+    with app.app_context():
+        project = db.session.get(Project, uuid.UUID(project_id))
+        usage = project_usage(
+            project,
+            datetime(2026, 3, 28, 12, tzinfo=UTC),
+            datetime(2026, 3, 29, 12, tzinfo=UTC),
+        )
+
+    assert usage["trace_count"] == body["trace_count"]
+    for name in ("total_tokens", "prompt_tokens", "unpriced_llm_calls", "llm_calls"):
+        assert usage[name] == body["token_metrics"][name]
+    assert usage["total_cost"] == pytest.approx(body["token_metrics"]["total_cost"])
 
 
 def test_durations(client, reader, traces):

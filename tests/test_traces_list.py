@@ -253,6 +253,8 @@ def cursor_for(value, order=("start_time", "desc"), trace=FIRST_TRACE):
             "start_time",
         ),
         ({"start_time": "yesterday"}, "start_time"),
+        ({"start_time": "0001-01-01T00:00:00Z"}, "start_time"),
+        ({"end_time": "9999-12-31T00:00:00Z"}, "end_time"),
         ({"cursor": "not a cursor!"}, "cursor"),
         ({"cursor": base64.urlsafe_b64encode(b"[1,2]").decode()}, "cursor"),
         ({"cursor": cursor_for("1 OR 1=1")}, "cursor"),

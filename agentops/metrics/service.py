@@ -15,7 +15,7 @@ from agentops.clickhouse import store
 from agentops.metrics.queries import metrics_sql
 from agentops.pricing.usage import KEY_SEPARATOR
 from agentops.projects.models import Project
-from agentops.traces.queries import COST_NAMES, TOKEN_NAMES, TraceFilters
+from agentops.traces.queries import COST_NAMES, TOKEN_NAMES, TraceFilters, totals_sql
 from agentops.traces.service import is_free, priced_parameters, usage_totals
 from agentops.traces.spans import iso, to_ns
 from agentops.users.models import User
@@ -109,6 +109,24 @@ def project_metrics(user: User, args: dict[str, Any]) -> dict[str, Any]:
         "models": models(row["models"]),
         "series": series(row["series"], start, end, interval, tz),
         "spans_per_trace": spans_per_trace(row["spans_per_trace"]),
+    }
+
+
+def project_usage(project: Project, start: datetime, end: datetime) -> dict[str, Any]:
+    """Usage fields and counts of a project's traces that start in a window.
+
+    The same reading and pricing as every endpoint, for billing and reports.
+    """
+    filters = TraceFilters(str(project.id), to_ns(start), to_ns(end))
+    spans = store()
+    params = priced_parameters(project, filters)
+    row = spans.query_dicts(totals_sql(spans.table, filters), params)[0]
+    trace_count = int(row["trace_count"])
+    return {
+        "trace_count": trace_count,
+        "span_count": int(row["span_count"] or 0),
+        "llm_calls": int(row["llm_calls"] or 0),
+        **usage_totals(row, trace_count),
     }
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 
 from marshmallow import (
@@ -17,6 +17,9 @@ from marshmallow import (
 from agentops.traces.queries import SORT_COLUMNS
 
 STATUSES = ("ok", "error", "unset")
+# The range of span timestamps (nanoseconds in a signed 64-bit integer).
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(2261, 12, 31, tzinfo=UTC)
 SORT_ORDERS = ("asc", "desc")
 
 
@@ -42,8 +45,11 @@ class WindowSchema(Schema):
 
     @validates_schema
     def check_window(self, data: dict[str, Any], **_: Any) -> None:
-        """Refuse a window that ends before it starts."""
+        """Refuse times spans cannot have, and a window that ends before it starts."""
         start, end = data.get("start_time"), data.get("end_time")
+        for name, moment in (("start_time", start), ("end_time", end)):
+            if moment and not EARLIEST <= moment <= LATEST:
+                raise ValidationError("must be between 1970 and 2261", name)
         if start and end and start > end:
             raise ValidationError("start_time is after end_time", "start_time")
 
