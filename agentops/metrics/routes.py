@@ -7,6 +7,7 @@ from marshmallow import RAISE
 from agentops.auth.current import current_user, login_required
 from agentops.metrics import service
 from agentops.metrics.schemas import MetricsArgs
+from agentops.traces.routes import project_visible
 
 blp = Blueprint("metrics", __name__, url_prefix="/v4", description="Metrics")
 
@@ -14,7 +15,7 @@ blp = Blueprint("metrics", __name__, url_prefix="/v4", description="Metrics")
 class ProjectMetrics(MethodView):
     """Everything the dashboard charts for a project and window."""
 
-    decorators = [login_required]
+    decorators = [project_visible, login_required]
 
     @blp.arguments(MetricsArgs, location="query", unknown=RAISE)
     @blp.response(200)

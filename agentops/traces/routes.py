@@ -1,9 +1,16 @@
 """The trace list and trace detail."""
 
+import uuid
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 
+from agentops.auth.access import project_for_member
 from agentops.auth.current import current_user, login_required
 from agentops.traces import service
 from agentops.traces.schemas import TraceDetailArgs, TraceListArgs
@@ -11,11 +18,31 @@ from agentops.traces.schemas import TraceDetailArgs, TraceListArgs
 blp = Blueprint("traces", __name__, url_prefix="/v4/traces", description="Traces")
 
 
+def project_visible(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Answer 404 for another org's `project_id` before any other argument check.
+
+    Checks run token, visibility, then the request itself; a malformed id is
+    left to the argument schema (422).
+    """
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            project_id = uuid.UUID(request.args.get("project_id", ""))
+        except ValueError:
+            project_id = None
+        if project_id is not None:
+            project_for_member(project_id, current_user())
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
 @blp.route("/")
 class Traces(MethodView):
     """A project's traces."""
 
-    decorators = [login_required]
+    decorators = [project_visible, login_required]
 
     @blp.arguments(TraceListArgs, location="query", unknown=RAISE)
     @blp.response(200)
@@ -28,7 +55,7 @@ class Traces(MethodView):
 class Trace(MethodView):
     """One trace."""
 
-    decorators = [login_required]
+    decorators = [project_visible, login_required]
 
     @blp.arguments(TraceDetailArgs, location="query", unknown=RAISE)
     @blp.response(200)
