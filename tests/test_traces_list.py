@@ -358,3 +358,14 @@ def test_collector_spellings(app, client, reader):
     assert detail["spans"][0]["status_code"] == "ERROR"
     assert detail["spans"][0]["span_kind"] == "SPAN_KIND_CLIENT"
     assert detail["metrics"]["total_tokens"] == 15
+
+
+def test_page_past_the_end_still_has_totals(client, reader, three_traces):
+    headers, project_id = reader
+
+    response = listing(client, headers, project_id=project_id, offset=50)
+
+    assert ids(response) == []
+    assert response.json["total"] == 3
+    assert response.json["metrics"]["total_tokens"] == 1210
+    assert response.json["next_cursor"] is None

@@ -94,6 +94,9 @@ def rates_table(
     org_id: uuid.UUID, combinations: Iterable[tuple[str, str, date]]
 ) -> dict[str, Rates | None]:
     """Rates for each (model, provider, day) a query met, keyed by `price_key`."""
+    combinations = set(combinations)
+    if not combinations:
+        return {}
     own = overrides(org_id)
     return {
         price_key(model, provider, day.isoformat()): rates_for(

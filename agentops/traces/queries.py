@@ -242,6 +242,22 @@ PAGE_COLUMNS = (
 )
 
 
+def total_items() -> list[tuple[str, str]]:
+    """(name, aggregate) pairs of the totals over every matching trace."""
+    items = [
+        ("trace_count", "count()"),
+        ("span_count", "sum(span_count)"),
+        ("ok_count", "countIf(trace_status = 'ok')"),
+        ("error_count", "countIf(trace_status = 'error')"),
+        ("unset_count", "countIf(trace_status = 'unset')"),
+        ("llm_calls", "sum(llm_calls)"),
+    ]
+    items += [(name, f"sum({name})") for name in TOKEN_NAMES]
+    items += [(f"{name}_sum", f"sum({name}_sum)") for name in COST_NAMES]
+    items += [(f"{name}_n", f"sum({name}_n)") for name in COST_NAMES]
+    return items
+
+
 def page_sql(
     table: str,
     filters: TraceFilters,
@@ -249,7 +265,12 @@ def page_sql(
     descending: bool,
     after_cursor: bool,
 ) -> str:
-    """A page of traces in the requested order (`order_by` from SORT_COLUMNS)."""
+    """A page of traces in the requested order (`order_by` from SORT_COLUMNS).
+
+    Each row also carries the totals over every matching trace (`all_*`),
+    computed before the cursor and the limit apply, so that one round trip
+    answers both.
+    """
     column, kind = SORT_COLUMNS[order_by]
     direction = "DESC" if descending else "ASC"
     where = ""
@@ -260,9 +281,13 @@ def page_sql(
             f"({{cursor_value:{kind}}}, {{cursor_trace:String}})\n"
         )
     tie = "" if column == "trace_id" else f", trace_id {direction}"
+    totals = ", ".join(
+        f"{aggregate} OVER () AS all_{name}" for name, aggregate in total_items()
+    )
     return (
-        f"SELECT {PAGE_COLUMNS}, {column} AS sort_value\n"
-        f"FROM ({traces_sql(table, filters)})\n{where}"
+        f"SELECT {PAGE_COLUMNS}, {column} AS sort_value, "
+        f"{', '.join(f'all_{name}' for name, _ in total_items())}\n"
+        f"FROM (SELECT *, {totals} FROM ({traces_sql(table, filters)}))\n{where}"
         f"ORDER BY {column} {direction}{tie}\n"
         "LIMIT {limit:UInt32} OFFSET {offset:UInt64}"
     )
@@ -270,20 +295,8 @@ def page_sql(
 
 def totals_sql(table: str, filters: TraceFilters) -> str:
     """Counts and usage over every matching trace."""
-    sums = ",\n  ".join(
-        [f"sum({name}) AS {name}" for name in TOKEN_NAMES]
-        + [f"sum({name}_sum) AS {name}_sum" for name in COST_NAMES]
-        + [f"sum({name}_n) AS {name}_n" for name in COST_NAMES]
-    )
-    return (
-        "SELECT count() AS trace_count, sum(span_count) AS span_count,\n"
-        "  countIf(trace_status = 'ok') AS ok_count,\n"
-        "  countIf(trace_status = 'error') AS error_count,\n"
-        "  countIf(trace_status = 'unset') AS unset_count,\n"
-        "  sum(llm_calls) AS llm_calls,\n"
-        f"  {sums}\n"
-        f"FROM ({traces_sql(table, filters)})"
-    )
+    sums = ",\n  ".join(f"{aggregate} AS {name}" for name, aggregate in total_items())
+    return f"SELECT\n  {sums}\nFROM ({traces_sql(table, filters)})"
 
 
 def newest_traces_sql(table: str) -> str:

@@ -149,7 +149,11 @@ def list_traces(user: User, args: dict[str, Any]) -> dict[str, Any]:
         ),
         page_params,
     )
-    totals = spans.query_dicts(queries.totals_sql(spans.table, filters), params)[0]
+    if rows:
+        totals = {name: rows[0][f"all_{name}"] for name, _ in queries.total_items()}
+    else:
+        # An empty page carries no totals: ask for them alone.
+        totals = spans.query_dicts(queries.totals_sql(spans.table, filters), params)[0]
     truncated = truncated_traces(project, [row["trace_id"] for row in rows], rows)
     traces = [trace_summary(row, row["trace_id"] in truncated) for row in rows]
     trace_count = int(totals["trace_count"])
