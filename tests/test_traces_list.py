@@ -369,3 +369,40 @@ def test_page_past_the_end_still_has_totals(client, reader, three_traces):
     assert response.json["total"] == 3
     assert response.json["metrics"]["total_tokens"] == 1210
     assert response.json["next_cursor"] is None
+
+
+def test_agent_repeating_a_nested_call_counts_once(client, reader, app):
+    headers, project_id = reader
+    spans = [
+        span(trace_id(7), span_id(7, 1), "agent", T0, attributes=llm(300, 30)),
+        span(trace_id(7), span_id(7, 2), "step", T0, parent_id=span_id(7, 1)),
+        span(
+            trace_id(7),
+            span_id(7, 3),
+            "chat",
+            T0,
+            parent_id=span_id(7, 2),
+            attributes=llm(100, 10),
+        ),
+        span(
+            trace_id(7),
+            span_id(7, 4),
+            "chat",
+            T0,
+            parent_id=span_id(7, 2),
+            attributes=llm(200, 20),
+        ),
+    ]
+    store_spans(app, project_id, export(spans))
+
+    listed = listing(client, headers, project_id=project_id).json
+    detail = client.get(
+        f"/v4/traces/{trace_id(7)}",
+        query_string={"project_id": project_id},
+        headers=headers,
+    ).json
+
+    assert listed["traces"][0]["total_tokens"] == 330
+    assert detail["metrics"]["total_tokens"] == 330
+    assert detail["metrics"]["llm_calls"] == 2
+    assert detail["spans"][0]["metrics"] is None

@@ -65,6 +65,18 @@ def test_wrapper_repeating_its_child_does_not_count():
     assert counted_calls(spans) == {"child", "other"}
 
 
+def test_wrapper_above_a_step_span_does_not_count():
+    call = SpanUsage(prompt_tokens=5, total_tokens=5)
+    spans = [
+        ("agent", "", call),
+        ("step", "agent", SpanUsage()),
+        ("chat", "step", call),
+        ("late", "missing-parent", call),
+    ]
+
+    assert counted_calls(spans) == {"chat", "late"}
+
+
 @pytest.mark.parametrize(
     ("raw", "expected"),
     [("12", 12), ("12.0", 12), ("-3", 0), ("abc", 0), ("nan", 0), ("1e30", 0), ("", 0)],

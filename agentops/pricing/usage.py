@@ -3,12 +3,13 @@
 Instrumentations record an LLM call's usage under different attribute names. The
 rules below list, per field, the attribute keys in the order they are trusted;
 the first key with a value wins, so a span carrying two conventions (OTel GenAI
-and the Vercel AI SDK, say) is read once rather than summed. A span whose direct
-child is also an LLM call is a wrapper repeating its child's usage and does not
-count. A cost the span reports wins over a computed one; otherwise the tokens
-are priced per token kind (cached input at its own price, reasoning inside the
-output). The same rules are rendered as ClickHouse expressions, so aggregates
-are computed where the spans live and agree with the per-span answer.
+and the Vercel AI SDK, say) is read once rather than summed. A span with another
+LLM call below it (up to WRAPPER_DEPTH levels down) is a wrapper repeating that
+call's usage and does not count. A cost the span reports wins over a computed
+one; otherwise the tokens are priced per token kind (cached input at its own
+price, reasoning inside the output). The same rules are rendered as ClickHouse
+expressions, so aggregates are computed where the spans live and agree with the
+per-span answer.
 """
 
 from __future__ import annotations
@@ -102,6 +103,8 @@ COST_KEYS: dict[str, tuple[str, ...]] = {
     ),
 }
 COST_FIELDS = tuple(COST_KEYS)
+# How far below a call another call makes it a wrapper.
+WRAPPER_DEPTH = 6
 # Separates model, provider and day in a price key.
 KEY_SEPARATOR = "\x1f"
 
@@ -245,14 +248,52 @@ def span_cost(usage: SpanUsage, rates: Rates | None) -> SpanCost:
 def counted_calls(
     spans: Iterable[tuple[str, str, SpanUsage]],
 ) -> set[str]:
-    """Span ids of the calls that count: (span id, parent id, usage) in."""
+    """Span ids of the calls that count: (span id, parent id, usage) in.
+
+    A call with another call below it, up to WRAPPER_DEPTH levels down, is a
+    wrapper repeating that call's usage.
+    """
     spans = list(spans)
-    parents_of_calls = {parent for _, parent, usage in spans if usage.is_call}
+    parent_of = {span_id: parent for span_id, parent, _ in spans}
+    wrappers: set[str] = set()
+    for _, parent, usage in spans:
+        if not usage.is_call:
+            continue
+        for _ in range(WRAPPER_DEPTH):
+            if not parent:
+                break
+            wrappers.add(parent)
+            parent = parent_of.get(parent, "")
     return {
         span_id
         for span_id, _, usage in spans
-        if usage.is_call and span_id not in parents_of_calls
+        if usage.is_call and span_id not in wrappers
     }
+
+
+def sql_counted_calls(call_tuple: str) -> list[str]:
+    """Per-trace aggregate items giving `calls`: the counted calls' tuples.
+
+    `call_tuple` starts with SpanId; the rule is the one of `counted_calls`.
+    """
+    items = [
+        "groupArray(SpanId) AS trace_span_ids",
+        "groupArray(ParentSpanId) AS trace_parent_ids",
+        "groupArrayIf(ParentSpanId, u_is_call) AS call_above_1",
+    ]
+    for level in range(2, WRAPPER_DEPTH + 1):
+        items.append(
+            "arrayMap(p -> if(p = '', '', "
+            "trace_parent_ids[indexOf(trace_span_ids, p)]), "
+            f"call_above_{level - 1}) AS call_above_{level}"
+        )
+    above = ", ".join(f"call_above_{level}" for level in range(1, WRAPPER_DEPTH + 1))
+    items += [
+        f"groupArrayIf({call_tuple}, u_is_call) AS all_calls",
+        f"arrayConcat({above}) AS call_wrappers",
+        "arrayFilter(c -> NOT has(call_wrappers, c.1), all_calls) AS calls",
+    ]
+    return items
 
 
 def price_key(model: str, provider: str, day: str) -> str:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from agentops.pricing.usage import (
     sql_cost_columns,
+    sql_counted_calls,
     sql_raw_columns,
     sql_usage_columns,
 )
@@ -181,9 +182,7 @@ def trace_items() -> list[str]:
         f"argMin(tags_raw, {ROOT_ORDER}) AS root_tags",
         "multiIf(error_count > 0, 'error', ok_count > 0, 'ok', 'unset') "
         "AS trace_status",
-        "groupArrayIf(ParentSpanId, u_is_call) AS call_parents",
-        f"groupArrayIf({CALL_TUPLE}, u_is_call) AS all_calls",
-        "arrayFilter(c -> NOT has(call_parents, c.1), all_calls) AS calls",
+        *sql_counted_calls(CALL_TUPLE),
         "length(calls) AS llm_calls",
     ]
     for name in TOKEN_NAMES:
