@@ -264,6 +264,8 @@ def test_both_paths_answer(client, reader, traces):
     [
         ({"tz": "Mars/Olympus"}, "tz"),
         ({"tz": "UTC'); DROP"}, "tz"),
+        ({"tz": "right/UTC"}, "tz"),
+        ({"tz": "posix/Europe/Paris"}, "tz"),
         ({"interval": "minute"}, "interval"),
         (
             {"start_time": "2026-03-02T00:00:00Z", "end_time": "2026-03-01T00:00:00Z"},

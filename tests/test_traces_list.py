@@ -6,6 +6,8 @@ import base64
 import json
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from agentops.clickhouse import store
 from agentops.ingest.otlp import COLUMNS, from_json, span_rows
@@ -406,3 +408,48 @@ def test_agent_repeating_a_nested_call_counts_once(client, reader, app):
     assert detail["metrics"]["total_tokens"] == 330
     assert detail["metrics"]["llm_calls"] == 2
     assert detail["spans"][0]["metrics"] is None
+
+
+QUERY_NAMES = [
+    "start_time",
+    "end_time",
+    "span_name",
+    "query",
+    "status",
+    "tags",
+    "limit",
+    "offset",
+    "cursor",
+    "order_by",
+    "sort_order",
+]
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    values=st.dictionaries(
+        st.sampled_from(QUERY_NAMES),
+        st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=40),
+        max_size=4,
+    )
+)
+def test_no_query_string_breaks_the_list(client, reader, values):
+    headers, project_id = reader
+
+    response = listing(client, headers, project_id=project_id, **values)
+    metrics = client.get(
+        "/v4/meterics/project",
+        query_string={
+            "project_id": project_id,
+            **{k: v for k, v in values.items() if k in ("start_time", "end_time")},
+            "tz": values.get("query", "UTC"),
+        },
+        headers=headers,
+    )
+
+    assert response.status_code in (200, 422), response.json
+    assert metrics.status_code in (200, 422), metrics.json

@@ -8,10 +8,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from clickhouse_connect.driver.exceptions import DatabaseError
 from flask import current_app
 
 from agentops.auth.access import project_for_member
 from agentops.clickhouse import store
+from agentops.errors import Unprocessable
 from agentops.metrics.queries import metrics_sql
 from agentops.pricing.usage import KEY_SEPARATOR
 from agentops.projects.models import Project
@@ -56,7 +58,15 @@ def project_metrics(user: User, args: dict[str, Any]) -> dict[str, Any]:
     filters = TraceFilters(str(project.id), to_ns(start), to_ns(end))
     spans = store()
     params = {**priced_parameters(project, filters), "tz": tz}
-    row = spans.query_dicts(metrics_sql(spans.table, filters, interval), params)[0]
+    try:
+        row = spans.query_dicts(metrics_sql(spans.table, filters, interval), params)[0]
+    except DatabaseError as error:
+        # The zone passed the IANA check but this ClickHouse does not know it.
+        if "time zone" not in str(error).lower():
+            raise
+        raise Unprocessable(
+            f"ClickHouse does not know the time zone {tz}", {"tz": ["Unknown zone."]}
+        ) from None
     row = {key.removeprefix("m_"): value for key, value in row.items()}
     trace_count = int(row["trace_count"])
     usage = usage_totals(row, trace_count)
