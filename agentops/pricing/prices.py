@@ -16,6 +16,9 @@ logger = logging.getLogger(__name__)
 
 # Token counts used to read a model's rates; small enough to stay in the base
 # tier of models whose price rises with the prompt length.
+# TODO: calls past a model's long-context threshold are priced at the base
+# tier, and per-request fees are left out, because the rates are per token so
+# that ClickHouse can sum them; such calls come out cheaper than billed.
 PROBE_TOKENS = 1000
 # Provider names instrumentations use, as genai-prices names them.
 PROVIDER_ALIASES = {

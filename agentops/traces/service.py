@@ -165,6 +165,9 @@ def list_traces(user: User, args: dict[str, Any]) -> dict[str, Any]:
         "unset_count": int(totals["unset_count"]),
         **usage_totals(totals, trace_count),
     }
+    logger.debug(
+        "listed %d of %d traces of project %s", len(rows), trace_count, project.id
+    )
     next_cursor = None
     if len(rows) == args["limit"]:
         last = rows[-1]
