@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import gc
 import json
 import uuid
 from pathlib import Path
@@ -14,6 +15,16 @@ from agentops.clickhouse import store
 from agentops.extensions import db
 from agentops.ingest.otlp import COLUMNS, from_json, span_rows
 from agentops.projects.models import Project
+
+
+def release_unused_stores() -> None:
+    """Collect apps of earlier tests so their hold on the chdb folder ends.
+
+    Each app's span store locks the embedded ClickHouse folder until the app
+    is garbage collected; an app left in a reference cycle would otherwise
+    make the next test's store find the folder busy.
+    """
+    gc.collect()
 
 
 def default_project_id(app: Flask, user_id: str) -> str:
@@ -36,6 +47,7 @@ def default_project_id(app: Flask, user_id: str) -> str:
 def store_spans(app: Flask, project_id: str, document: dict[str, Any]) -> int:
     """Store an OTLP/JSON export for a project; returns the spans stored."""
     request = from_json(copy.deepcopy(document))
+    release_unused_stores()
     with app.app_context():
         batch = span_rows(request, project_id)
         assert batch.rejected == 0, batch.reasons
@@ -112,6 +124,7 @@ def export(spans: list[dict[str, Any]], service: str = "agent") -> dict[str, Any
 
 def member_project(app: Flask, client: Any, user: Any, plan: str = "pro") -> str:
     """Provision the user, put their org on a plan, return the project id."""
+    release_unused_stores()
     response = client.get("/opsboard/users/me", headers=user.headers)
     assert response.status_code == 200, response.json
     project_id = default_project_id(app, user.id)
