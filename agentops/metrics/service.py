@@ -11,14 +11,18 @@ from zoneinfo import ZoneInfo
 from clickhouse_connect.driver.exceptions import DatabaseError
 from flask import current_app
 
-from agentops.auth.access import project_for_member
 from agentops.clickhouse import store
 from agentops.errors import Unprocessable
 from agentops.metrics.queries import metrics_sql
 from agentops.pricing.usage import KEY_SEPARATOR
 from agentops.projects.models import Project
 from agentops.traces.queries import COST_NAMES, TOKEN_NAMES, TraceFilters, totals_sql
-from agentops.traces.service import is_free, priced_parameters, usage_totals
+from agentops.traces.service import (
+    is_free,
+    priced_parameters,
+    usage_totals,
+    visible_project,
+)
 from agentops.traces.spans import iso, to_ns
 from agentops.users.models import User
 
@@ -49,7 +53,7 @@ def window(project: Project, args: dict[str, Any]) -> tuple[datetime, datetime, 
 
 def project_metrics(user: User, args: dict[str, Any]) -> dict[str, Any]:
     """Counts, usage, durations, models and a time series for a project."""
-    project, _ = project_for_member(args["project_id"], user)
+    project = visible_project(args["project_id"], user)
     start, end, truncated = window(project, args)
     interval = args.get("interval") or (
         "hour" if end - start <= HOURLY_UP_TO else "day"

@@ -10,7 +10,6 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 
-from agentops.auth.access import project_for_member
 from agentops.auth.current import current_user, login_required
 from agentops.traces import service
 from agentops.traces.schemas import TraceDetailArgs, TraceListArgs
@@ -32,7 +31,7 @@ def project_visible(view: Callable[..., Any]) -> Callable[..., Any]:
         except ValueError:
             project_id = None
         if project_id is not None:
-            project_for_member(project_id, current_user())
+            service.visible_project(project_id, current_user())
         return view(*args, **kwargs)
 
     return wrapper

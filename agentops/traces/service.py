@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import current_app
+from flask import current_app, g
 
 from agentops.auth.access import project_for_member
 from agentops.clickhouse import store
@@ -35,6 +35,16 @@ TRACE_NOT_FOUND = "Trace not found"
 def settings() -> Any:
     """The app's settings."""
     return current_app.extensions["settings"]
+
+
+def visible_project(project_id: uuid.UUID, user: User) -> Project:
+    """The project if the user may read it (404 otherwise), once per request."""
+    cached = g.get("visible_project")
+    if cached is not None and cached.id == project_id:
+        return cached
+    project, _ = project_for_member(project_id, user)
+    g.visible_project = project
+    return project
 
 
 def is_free(project: Project) -> bool:
@@ -122,7 +132,7 @@ def usage_totals(row: dict[str, Any], trace_count: int) -> dict[str, Any]:
 
 def list_traces(user: User, args: dict[str, Any]) -> dict[str, Any]:
     """A page of the project's traces, with totals over every match."""
-    project, _ = project_for_member(args["project_id"], user)
+    project = visible_project(args["project_id"], user)
     filters = TraceFilters(
         project_id=str(project.id),
         start_ns=to_ns(args["start_time"]) if args.get("start_time") else None,
@@ -236,7 +246,7 @@ def newest_trace_ids(project: Project) -> set[str]:
 
 def get_trace(user: User, project_id: uuid.UUID, trace_id: str) -> dict[str, Any]:
     """One trace with its spans, their attributes and their usage."""
-    project, _ = project_for_member(project_id, user)
+    project = visible_project(project_id, user)
     trace_id = trace_id.strip().lower()
     if not TRACE_ID.match(trace_id):
         raise NotFound(TRACE_NOT_FOUND)
