@@ -116,6 +116,10 @@ def test_newest_first_with_summaries(client, reader, three_traces):
     response = listing(client, headers, project_id=project_id)
 
     assert ids(response) == [trace_id(3), trace_id(2), trace_id(1)]
+    no_slash = client.get(
+        "/v4/traces", query_string={"project_id": project_id}, headers=headers
+    )
+    assert ids(no_slash) == ids(response)
     first = response.json["traces"][2]
     assert first["root_span_name"] == "plan"
     assert first["root_service_name"] == "agent"
