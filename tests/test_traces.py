@@ -191,3 +191,9 @@ def test_list_detail_and_metrics_agree(app, client, reader):
     assert metrics["token_metrics"]["llm_calls"] == 4
     assert listed["metrics"]["span_count"] == sum(len(d["spans"]) for d in details)
     assert metrics["span_count"]["total"] == listed["metrics"]["span_count"]
+    # `openai` and the Vercel SDK's `openai.chat` are one provider.
+    (model,) = metrics["models"]
+    assert (model["model"], model["provider"]) == ("gpt-4o-mini-2024-07-18", "openai")
+    assert model["llm_calls"] == 4
+    assert model["total_tokens"] == 4 * 439
+    assert model["total_cost"] == pytest.approx(expected_cost, rel=1e-9)

@@ -14,6 +14,7 @@ from flask import current_app
 from agentops.clickhouse import store
 from agentops.errors import Unprocessable
 from agentops.metrics.queries import metrics_sql
+from agentops.pricing.prices import provider_id
 from agentops.pricing.usage import KEY_SEPARATOR
 from agentops.projects.models import Project
 from agentops.traces.queries import COST_NAMES, TOKEN_NAMES, TraceFilters, totals_sql
@@ -171,24 +172,36 @@ def durations(
 
 
 def models(summed: tuple) -> list[dict[str, Any]]:
-    """Per-model usage, most expensive first."""
+    """Per-model usage, most expensive first.
+
+    Providers are named as the price table names them, so `openai.chat` and
+    `openai` calls of one model make one entry.
+    """
     keys, calls, *values = summed
     tokens, costs = values[: len(TOKEN_NAMES)], values[len(TOKEN_NAMES) :]
-    out = []
+    merged: dict[tuple[str, str], dict[str, Any]] = {}
     for index, key in enumerate(keys):
         model, _, provider = key.partition(KEY_SEPARATOR)
-        entry: dict[str, Any] = {
-            "model": model or None,
-            "provider": provider or None,
-            "llm_calls": int(calls[index]),
-        }
+        provider = provider_id(provider) or ""
+        entry = merged.setdefault(
+            (model, provider),
+            {
+                "model": model or None,
+                "provider": provider or None,
+                "llm_calls": 0,
+                **dict.fromkeys(TOKEN_NAMES, 0),
+                **dict.fromkeys(COST_NAMES),
+                "unpriced_llm_calls": 0,
+            },
+        )
+        entry["llm_calls"] += int(calls[index])
         for position, name in enumerate(TOKEN_NAMES):
-            entry[name] = int(tokens[position][index])
+            entry[name] += int(tokens[position][index])
         for position, name in enumerate(COST_NAMES):
-            priced = costs[2 * position + 1][index]
-            entry[name] = float(costs[2 * position][index]) if priced else None
-        entry["unpriced_llm_calls"] = entry["llm_calls"] - int(costs[5][index])
-        out.append(entry)
+            if costs[2 * position + 1][index]:
+                entry[name] = (entry[name] or 0.0) + float(costs[2 * position][index])
+        entry["unpriced_llm_calls"] += int(calls[index]) - int(costs[5][index])
+    out = list(merged.values())
     out.sort(key=lambda item: (-(item["total_cost"] or 0.0), -item["total_tokens"]))
     return out
 

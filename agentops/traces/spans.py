@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from agentops.pricing import service as pricing
+from agentops.pricing.prices import provider_id
 from agentops.pricing.usage import (
     SpanUsage,
     counted_calls,
@@ -197,7 +198,7 @@ def call_metrics(usage: SpanUsage, cost: Any) -> dict[str, Any]:
     """A counted call's usage fields."""
     return {
         "model": usage.model or None,
-        "provider": usage.provider or None,
+        "provider": provider_id(usage.provider),
         **{name: getattr(usage, name) for name in TOKEN_NAMES},
         "prompt_cost": cost.prompt_cost,
         "completion_cost": cost.completion_cost,
