@@ -6,7 +6,7 @@ from marshmallow import RAISE
 
 from agentops.auth.current import current_user, login_required
 from agentops.metrics import service
-from agentops.metrics.schemas import MetricsArgs
+from agentops.metrics.schemas import MetricsArgs, ProjectMetricsSchema
 from agentops.traces.routes import project_visible
 
 blp = Blueprint("metrics", __name__, url_prefix="/v4", description="Metrics")
@@ -18,7 +18,7 @@ class ProjectMetrics(MethodView):
     decorators = [project_visible, login_required]
 
     @blp.arguments(MetricsArgs, location="query", unknown=RAISE)
-    @blp.response(200)
+    @blp.response(200, ProjectMetricsSchema)
     def get(self, args):
         """Show counts, usage, durations, models and a time series."""
         return service.project_metrics(current_user(), args)

@@ -12,7 +12,12 @@ from marshmallow import RAISE
 
 from agentops.auth.current import current_user, login_required
 from agentops.traces import service
-from agentops.traces.schemas import TraceDetailArgs, TraceListArgs
+from agentops.traces.schemas import (
+    TraceDetailArgs,
+    TraceListArgs,
+    TraceListSchema,
+    TraceSchema,
+)
 
 blp = Blueprint("traces", __name__, url_prefix="/v4/traces", description="Traces")
 
@@ -44,7 +49,7 @@ class Traces(MethodView):
     decorators = [project_visible, login_required]
 
     @blp.arguments(TraceListArgs, location="query", unknown=RAISE)
-    @blp.response(200)
+    @blp.response(200, TraceListSchema)
     def get(self, args):
         """List traces, newest first, with totals over every match."""
         return service.list_traces(current_user(), args)
@@ -57,7 +62,7 @@ class Trace(MethodView):
     decorators = [project_visible, login_required]
 
     @blp.arguments(TraceDetailArgs, location="query", unknown=RAISE)
-    @blp.response(200)
+    @blp.response(200, TraceSchema)
     def get(self, args, trace_id):
         """Show a trace with its spans, attributes, usage and cost."""
         return service.get_trace(current_user(), args["project_id"], trace_id)

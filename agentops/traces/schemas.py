@@ -85,3 +85,133 @@ class TraceDetailArgs(Schema):
     """The project a trace is looked up in."""
 
     project_id = fields.UUID(required=True)
+
+
+# Answers
+
+
+class UsageSchema(Schema):
+    """Tokens and cost (USD; null when nothing in them could be priced)."""
+
+    prompt_tokens = fields.Integer()
+    completion_tokens = fields.Integer()
+    cache_read_tokens = fields.Integer()
+    cache_write_tokens = fields.Integer()
+    reasoning_tokens = fields.Integer()
+    total_tokens = fields.Integer()
+    prompt_cost = fields.Float(allow_none=True)
+    completion_cost = fields.Float(allow_none=True)
+    total_cost = fields.Float(allow_none=True)
+
+
+class AggregateUsageSchema(UsageSchema):
+    """Usage summed over many calls."""
+
+    unpriced_llm_calls = fields.Integer()
+
+
+class TraceSummarySchema(Schema):
+    """One trace of the list."""
+
+    trace_id = fields.String()
+    root_span_name = fields.String()
+    root_service_name = fields.String()
+    start_time = fields.String(metadata={"format": "date-time"})
+    end_time = fields.String(metadata={"format": "date-time"})
+    duration = fields.Integer(metadata={"description": "ns"})
+    span_count = fields.Integer()
+    error_count = fields.Integer()
+    tags = fields.List(fields.String())
+    total_tokens = fields.Integer()
+    total_cost = fields.Float(allow_none=True)
+    freeplan_truncated = fields.Boolean()
+
+
+class TraceListMetricsSchema(AggregateUsageSchema):
+    """Totals over every trace matching the filters (traces counted by status)."""
+
+    trace_count = fields.Integer()
+    span_count = fields.Integer()
+    ok_count = fields.Integer()
+    error_count = fields.Integer()
+    unset_count = fields.Integer()
+    average_cost_per_trace = fields.Float(allow_none=True)
+
+
+class TraceListSchema(Schema):
+    """A page of traces."""
+
+    traces = fields.List(fields.Nested(TraceSummarySchema))
+    total = fields.Integer()
+    limit = fields.Integer()
+    offset = fields.Integer()
+    next_cursor = fields.String(allow_none=True)
+    metrics = fields.Nested(TraceListMetricsSchema)
+    freeplan_truncated = fields.Boolean()
+
+
+class CallSchema(UsageSchema):
+    """The usage of one LLM call."""
+
+    model = fields.String(allow_none=True)
+    provider = fields.String(allow_none=True)
+
+
+class EventSchema(Schema):
+    """A span event."""
+
+    timestamp = fields.String(metadata={"format": "date-time"})
+    name = fields.String()
+    attributes = fields.Dict()
+
+
+class LinkSchema(Schema):
+    """A link to another span."""
+
+    trace_id = fields.String()
+    span_id = fields.String()
+    trace_state = fields.String()
+    attributes = fields.Dict()
+
+
+class SpanSchema(Schema):
+    """One span of a trace."""
+
+    span_id = fields.String()
+    parent_span_id = fields.String(allow_none=True)
+    span_name = fields.String()
+    span_kind = fields.String()
+    span_type = fields.String()
+    service_name = fields.String()
+    start_time = fields.String(metadata={"format": "date-time"})
+    end_time = fields.String(metadata={"format": "date-time"})
+    duration = fields.Integer()
+    status_code = fields.String()
+    status_message = fields.String()
+    span_attributes = fields.Dict()
+    resource_attributes = fields.Dict()
+    events = fields.List(fields.Nested(EventSchema))
+    links = fields.List(fields.Nested(LinkSchema))
+    metrics = fields.Nested(CallSchema, allow_none=True)
+
+
+class TraceMetricsSchema(AggregateUsageSchema):
+    """A trace's times, counts and usage."""
+
+    start_time = fields.String(metadata={"format": "date-time"})
+    end_time = fields.String(metadata={"format": "date-time"})
+    duration = fields.Integer()
+    span_count = fields.Integer()
+    error_count = fields.Integer()
+    llm_calls = fields.Integer()
+
+
+class TraceSchema(Schema):
+    """One trace with its spans."""
+
+    trace_id = fields.String()
+    project_id = fields.String()
+    tags = fields.List(fields.String())
+    freeplan_truncated = fields.Boolean()
+    metrics = fields.Nested(TraceMetricsSchema)
+    spans = fields.List(fields.Nested(SpanSchema))
