@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Flask, request
 
-from agentops import clickhouse, errors, observability
+from agentops import clickhouse, errors, observability, openapi
 from agentops import settings as settings_module
 from agentops.errors import envelope
 from agentops.extensions import api, db, limiter, migrate
@@ -77,6 +77,7 @@ def create_app(
     limiter.init_app(app)
     clickhouse.init_app(app)
     api.init_app(app)
+    openapi.document_text_rules(api)
     register_blueprints(app)
     errors.register_error_handlers(app)
     observability.install_request_logging(app, settings)
@@ -130,8 +131,14 @@ def install_content_type_check(app: Flask) -> None:
 
     @app.before_request
     def require_json_body():
-        if "\x00" in request.path or "%00" in request.query_string.decode("latin-1"):
-            return envelope(400, "The URL contains a NUL character")
+        if "\x00" in request.path:
+            return envelope(404, "The requested URL was not found on the server")
+        if "%00" in request.query_string.decode("latin-1"):
+            return envelope(
+                422,
+                "Invalid query: a parameter contains a NUL character",
+                {"query": ["Contains a NUL character."]},
+            )
         raw_body = request.path.rstrip("/") in RAW_BODY_PATHS
         limit = settings.INGEST_MAX_BYTES if raw_body else settings.MAX_CONTENT_LENGTH
         if request.content_length and request.content_length > limit:

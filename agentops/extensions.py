@@ -26,9 +26,13 @@ class JsonBodyParser(FlaskParser):
         data = super().load_json(req, schema)
         if data is core.missing:
             self.refuse(req, schema, {"json": ["Missing request body."]})
-        where = nul_character_at(data)
+        where = nul_character_at(declared_fields(data, schema))
         if where is not None:
-            self.refuse(req, schema, {where or "json": ["Contains a NUL character."]})
+            self.refuse(
+                req,
+                schema,
+                {where or "json": ["Contains a NUL character or invalid Unicode."]},
+            )
         return data
 
     def refuse(self, req, schema, messages: dict) -> None:  # noqa: ANN001
@@ -42,14 +46,33 @@ class JsonBodyParser(FlaskParser):
         )
 
 
+def declared_fields(data: Any, schema: Any) -> Any:
+    """The part of a JSON object that the schema reads (unknown keys are its call)."""
+    if not isinstance(data, dict) or not hasattr(schema, "load_fields"):
+        return data
+    names = {field.data_key or name for name, field in schema.load_fields.items()}
+    return {key: value for key, value in data.items() if key in names}
+
+
+def storable(text: str) -> bool:
+    """Whether PostgreSQL can store the text: no NUL, valid UTF-8."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def nul_character_at(value: Any, path: str = "") -> str | None:
-    """The dotted path of the first string holding a NUL, which no database stores."""
+    """The dotted path of the first string no database stores (NUL, lone surrogate)."""
     if isinstance(value, str):
-        return path if "\x00" in value else None
+        return path if not storable(value) else None
     if isinstance(value, dict):
         for key, item in value.items():
             here = f"{path}.{key}" if path else str(key)
-            if "\x00" in str(key):
+            if not storable(str(key)):
                 return path or "json"
             found = nul_character_at(item, here)
             if found is not None:
