@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 export FLASK_APP := wsgi
+# The org `flask demo seed` creates; new users join it to see its traces.
+DEMO_ORG_ID ?= d3a0d3a0-0000-4000-8000-000000000001
 
 .PHONY: install migrate seed run serve test lint format bench clean
 
@@ -21,12 +23,13 @@ migrate: install  ## Create or upgrade both schemas.
 	$(BIN)/flask clickhouse migrate
 
 seed: migrate  ## Load the demo org, project and traces (idempotent).
-	$(BIN)/flask demo seed
+	DEMO_ORG_ID=$(DEMO_ORG_ID) $(BIN)/flask demo seed
 
 run: seed serve  ## Set up on the embedded defaults, load demo data, serve.
 
 serve: install  ## Serve with gunicorn on http://$(HOST):$(PORT).
-	GUNICORN_BIND=$(HOST):$(PORT) $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
+	DEMO_ORG_ID=$(DEMO_ORG_ID) GUNICORN_BIND=$(HOST):$(PORT) \
+		$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
 test: install  ## Run the whole suite (PostgreSQL when TEST_DATABASE_URL is set).
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
