@@ -97,7 +97,9 @@ def test_bad_file_is_named_and_the_rest_kept(app, tmp_path):
     assert [row["SpanName"] for row in stored_spans(app, project.id)] == ["kept"]
 
 
-@pytest.mark.parametrize("project_id", ["nope", str(uuid.uuid4())])
+@pytest.mark.parametrize(
+    "project_id", ["nope", str(uuid.uuid4())], ids=["malformed", "unknown"]
+)
 def test_unknown_project(app, tmp_path, project_id):
     path = tmp_path / "one.json"
     path.write_text(json.dumps(span_document("ab" * 16, ["a"])))

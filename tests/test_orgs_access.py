@@ -172,7 +172,9 @@ def test_malformed_ids_in_paths_answer_404(client, victim, method, path, body):
 
 
 @pytest.mark.parametrize("method, path, body", ROUTES + COLLECTIONS, ids=str)
-@pytest.mark.parametrize("org_id", [str(uuid.uuid4()), MALFORMED])
+@pytest.mark.parametrize(
+    "org_id", [str(uuid.uuid4()), MALFORMED], ids=["unknown", "malformed"]
+)
 def test_every_route_needs_a_token_first(client, method, path, body, org_id):
     ids = {
         "org": org_id,

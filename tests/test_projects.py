@@ -303,7 +303,11 @@ def test_regenerate_key_replaces_the_key_at_once(app, client, owner):
     assert shown.json["api_key"] == new_key
 
 
-@pytest.mark.parametrize("key", ["", "nope", "  ", str(uuid.uuid4()), None])
+@pytest.mark.parametrize(
+    "key",
+    ["", "nope", "  ", str(uuid.uuid4()), None],
+    ids=["empty", "word", "blank", "unknown", "none"],
+)
 def test_unknown_or_malformed_keys_find_nothing(app, key):
     from agentops.projects import service
 
