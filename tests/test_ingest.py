@@ -533,3 +533,49 @@ def test_project_api_key_lifecycle_through_the_api(app, client, tokens):
     assert deleted.status_code == 200, deleted.json
     assert after_delete.status_code == 401
     assert len(stored_spans(app, project["id"])) == 2
+
+
+def test_non_finite_numbers_in_arrays_and_maps_are_stored_as_valid_json(app, client):
+    project = make_project(app)
+    doubles = [{"doubleValue": text} for text in ("NaN", "Infinity", "-Infinity")]
+    nested = {
+        "arrayValue": {
+            "values": [
+                *doubles,
+                {"kvlistValue": {"values": [{"key": "q", "value": doubles[1]}]}},
+                {"doubleValue": 1.5},
+            ]
+        }
+    }
+    document = {
+        "resourceSpans": [
+            {
+                "scopeSpans": [
+                    {
+                        "spans": [
+                            {
+                                "traceId": "ab" * 16,
+                                "spanId": "cd" * 8,
+                                "name": "numbers",
+                                "startTimeUnixNano": "1700000000000000000",
+                                "attributes": [
+                                    {"key": "nested", "value": nested},
+                                    {"key": "alone", "value": doubles[0]},
+                                ],
+                            }
+                        ]
+                    }
+                ]
+            }
+        ]
+    }
+
+    response = client.post(
+        "/v1/traces", json=document, headers={"X-Agentops-Api-Key": project.api_key}
+    )
+
+    assert response.status_code == 200, response.json
+    (row,) = stored_spans(app, project.id)
+    stored = row["SpanAttributes"]["nested"]
+    assert json.loads(stored) == ["NaN", "+Inf", "-Inf", {"q": "+Inf"}, 1.5]
+    assert row["SpanAttributes"]["alone"] == "NaN"

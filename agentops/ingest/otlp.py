@@ -291,6 +291,9 @@ def any_value_to_python(value: AnyValue) -> Any:
         }
     if which == "bytes_value":
         return base64.b64encode(value.bytes_value).decode()
+    if which == "double_value" and not math.isfinite(value.double_value):
+        # JSON has no NaN or infinity: they are kept as the scalar's text.
+        return format_double(value.double_value)
     return getattr(value, which)
 
 
@@ -309,7 +312,9 @@ def any_value_to_string(value: AnyValue) -> str:
         return format_double(value.double_value)
     if which == "bytes_value":
         return base64.b64encode(value.bytes_value).decode()
-    return json.dumps(any_value_to_python(value), separators=(",", ":"), default=str)
+    return json.dumps(
+        any_value_to_python(value), separators=(",", ":"), allow_nan=False
+    )
 
 
 def format_double(number: float) -> str:
