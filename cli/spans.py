@@ -27,7 +27,8 @@ def find_project(project_id: str) -> Project:
             f"{project_id!r} is not a project id (a UUID)", param_hint="--project"
         ) from None
     if project is None:
-        raise click.BadParameter(f"no project {project_id}", param_hint="--project")
+        # Unknown ids exit with 1, as in the other commands; malformed ones with 2.
+        raise click.ClickException(f"No project with id {project_id}")
     return project
 
 

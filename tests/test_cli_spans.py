@@ -97,19 +97,29 @@ def test_bad_file_is_named_and_the_rest_kept(app, tmp_path):
     assert [row["SpanName"] for row in stored_spans(app, project.id)] == ["kept"]
 
 
-@pytest.mark.parametrize(
-    "project_id", ["nope", str(uuid.uuid4())], ids=["malformed", "unknown"]
-)
-def test_unknown_project(app, tmp_path, project_id):
+def test_malformed_project_id_is_a_usage_error(app, tmp_path):
     path = tmp_path / "one.json"
     path.write_text(json.dumps(span_document("ab" * 16, ["a"])))
+
+    result = app.test_cli_runner().invoke(
+        args=["spans", "load", str(path), "--project", "nope"]
+    )
+
+    assert result.exit_code == 2
+    assert "--project" in result.output
+
+
+def test_unknown_project_exits_with_1(app, tmp_path):
+    path = tmp_path / "one.json"
+    path.write_text(json.dumps(span_document("ab" * 16, ["a"])))
+    project_id = str(uuid.uuid4())
 
     result = app.test_cli_runner().invoke(
         args=["spans", "load", str(path), "--project", project_id]
     )
 
-    assert result.exit_code == 2
-    assert "--project" in result.output
+    assert result.exit_code == 1
+    assert f"No project with id {project_id}" in result.output
 
 
 @pytest.mark.parametrize("command", ["spans load", "demo seed"])

@@ -16,6 +16,7 @@ from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
 from opentelemetry.proto.trace.v1.trace_pb2 import Span
 
 from agentops.extensions import db
+from agentops.ingest import service
 from agentops.projects.models import Project
 from tests.support.ingest import make_project, stored_spans
 from tests.support.tokens import TEST_SECRET
@@ -258,6 +259,81 @@ def test_partial_success_in_json(app, client):
 
 
 @pytest.mark.parametrize(
+    ("bad_fields", "named"),
+    [
+        ({"startTimeUnixNano": "abc"}, "startTimeUnixNano"),
+        ({"startTimeUnixNano": "-5"}, "startTimeUnixNano"),
+        ({"endTimeUnixNano": "99999999999999999999"}, "endTimeUnixNano"),
+        ({"traceId": "zz"}, "traceId"),
+        ({"spanId": "not hex"}, "spanId"),
+        ({"links": [{"traceId": "xyz", "spanId": "cd" * 8}]}, "traceId"),
+        ({"name": "lone \ud800 surrogate"}, "name"),
+        ({"droppedAttributesCount": -1}, "droppedAttributesCount"),
+        ({"attributes": [{"key": "k", "value": {"intValue": "1.5"}}]}, "intValue"),
+        ({"attributes": [{"key": "k", "value": "deep"}]}, "too deep"),
+    ],
+)
+def test_unreadable_json_span_is_rejected_and_the_rest_kept(
+    app, client, bad_fields, named
+):
+    project = make_project(app)
+    good = {
+        "traceId": "ab" * 16,
+        "spanId": "cd" * 8,
+        "name": "good",
+        "startTimeUnixNano": "1700000000000000000",
+        "endTimeUnixNano": "1700000001000000000",
+    }
+    bad = {**good, "spanId": "ef" * 8, "name": "bad", **bad_fields}
+    if bad_fields.get("attributes", [{}])[0].get("value") == "deep":
+        value = {"stringValue": "x"}
+        for _ in range(200):
+            value = {"arrayValue": {"values": [value]}}
+        bad["attributes"] = [{"key": "k", "value": value}]
+    body = json.dumps(
+        {"resourceSpans": [{"scopeSpans": [{"spans": [bad, good]}, {"spans": [good]}]}]}
+    )
+
+    response = client.post(
+        "/v1/traces",
+        data=body,
+        headers={
+            "Content-Type": "application/json",
+            "X-Agentops-Api-Key": project.api_key,
+        },
+    )
+
+    assert response.status_code == 200, response.json
+    partial = json.loads(response.data)["partialSuccess"]
+    assert partial["rejectedSpans"] == "1"
+    assert named in partial["errorMessage"]
+    names = [row["SpanName"] for row in stored_spans(app, project.id)]
+    assert names == ["good", "good"]
+
+
+def test_unreadable_span_in_a_loaded_file_keeps_the_rest(app, tmp_path):
+    project = make_project(app)
+    good = {
+        "traceId": "ab" * 16,
+        "spanId": "cd" * 8,
+        "name": "good",
+        "startTimeUnixNano": "1700000000000000000",
+    }
+    bad = {**good, "spanId": "ef" * 8, "startTimeUnixNano": "yesterday"}
+    path = tmp_path / "export.json"
+    path.write_text(
+        json.dumps({"resourceSpans": [{"scopeSpans": [{"spans": [good, bad]}]}]})
+    )
+
+    with app.app_context():
+        batch = service.load_file(path, project.id, 100)
+
+    assert batch.rejected == 1
+    assert "startTimeUnixNano" in batch.error_message
+    assert [row["SpanName"] for row in stored_spans(app, project.id)] == ["good"]
+
+
+@pytest.mark.parametrize(
     ("headers", "status"),
     [
         ({}, 401),
@@ -345,11 +421,6 @@ def test_expired_project_token(make_app):
         (b"{not json", "application/json", "JSON"),
         (b"[1, 2]", "application/json", "JSON object"),
         (b'{"resourceSpans": [{"scopeSpans": 5}]}', "application/json", "OTLP"),
-        (
-            b'{"resourceSpans": [{"scopeSpans": [{"spans": [{"traceId": "zz"}]}]}]}',
-            "application/json",
-            "traceId",
-        ),
         (b"hello", "text/plain", "Content-Type"),
     ],
 )
@@ -462,3 +533,49 @@ def test_project_api_key_lifecycle_through_the_api(app, client, tokens):
     assert deleted.status_code == 200, deleted.json
     assert after_delete.status_code == 401
     assert len(stored_spans(app, project["id"])) == 2
+
+
+def test_non_finite_numbers_in_arrays_and_maps_are_stored_as_valid_json(app, client):
+    project = make_project(app)
+    doubles = [{"doubleValue": text} for text in ("NaN", "Infinity", "-Infinity")]
+    nested = {
+        "arrayValue": {
+            "values": [
+                *doubles,
+                {"kvlistValue": {"values": [{"key": "q", "value": doubles[1]}]}},
+                {"doubleValue": 1.5},
+            ]
+        }
+    }
+    document = {
+        "resourceSpans": [
+            {
+                "scopeSpans": [
+                    {
+                        "spans": [
+                            {
+                                "traceId": "ab" * 16,
+                                "spanId": "cd" * 8,
+                                "name": "numbers",
+                                "startTimeUnixNano": "1700000000000000000",
+                                "attributes": [
+                                    {"key": "nested", "value": nested},
+                                    {"key": "alone", "value": doubles[0]},
+                                ],
+                            }
+                        ]
+                    }
+                ]
+            }
+        ]
+    }
+
+    response = client.post(
+        "/v1/traces", json=document, headers={"X-Agentops-Api-Key": project.api_key}
+    )
+
+    assert response.status_code == 200, response.json
+    (row,) = stored_spans(app, project.id)
+    stored = row["SpanAttributes"]["nested"]
+    assert json.loads(stored) == ["NaN", "+Inf", "-Inf", {"q": "+Inf"}, 1.5]
+    assert row["SpanAttributes"]["alone"] == "NaN"

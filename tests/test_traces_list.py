@@ -143,6 +143,41 @@ def test_newest_first_with_summaries(client, reader, three_traces):
     assert metrics["average_cost_per_trace"] == pytest.approx(metrics["total_cost"] / 3)
 
 
+def test_tags_of_any_json_type_read_as_the_filter_reads_them(app, client, reader):
+    headers, project_id = reader
+    raw = '["t1", 5, null, true, 1.5, 2.0, {"a": 1}, ["x"]]'
+    store_spans(
+        app,
+        project_id,
+        export(
+            [
+                span(
+                    trace_id(7),
+                    span_id(7, 1),
+                    "tagged",
+                    T0,
+                    SECOND,
+                    attributes={"agentops.tags": raw},
+                )
+            ]
+        ),
+    )
+    shown = ["t1", "5", "", "true", "1.5", "2", '{"a":1}', '["x"]']
+
+    listed = listing(client, headers, project_id=project_id)
+    detail = client.get(
+        f"/v4/traces/{trace_id(7)}",
+        query_string={"project_id": project_id},
+        headers=headers,
+    )
+
+    assert listed.json["traces"][0]["tags"] == shown
+    assert detail.json["tags"] == shown
+    for tag in shown:
+        found = listing(client, headers, project_id=project_id, tags=[tag])
+        assert ids(found) == [trace_id(7)], tag
+
+
 @pytest.mark.parametrize(
     ("query", "expected"),
     [

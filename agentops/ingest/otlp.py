@@ -116,8 +116,13 @@ def decompress(body: bytes, encoding: str | None, limit: int) -> bytes:
     return out
 
 
-def decode(body: bytes, content_type: str | None) -> ExportTraceServiceRequest:
-    """Parse an OTLP/HTTP trace export body, protobuf or JSON."""
+def decode(
+    body: bytes, content_type: str | None, batch: SpanBatch | None = None
+) -> ExportTraceServiceRequest:
+    """Parse an OTLP/HTTP trace export body, protobuf or JSON.
+
+    JSON spans that cannot be read are counted in `batch` (see `from_json`).
+    """
     kind = (content_type or "").split(";")[0].strip().lower()
     if kind in ("application/x-protobuf", "application/protobuf"):
         request = ExportTraceServiceRequest()
@@ -129,15 +134,23 @@ def decode(body: bytes, content_type: str | None) -> ExportTraceServiceRequest:
             ) from None
         return request
     if kind == "application/json":
-        return from_json(body)
+        return from_json(body, batch)
     raise BadRequest(
         "Content-Type must be application/x-protobuf or application/json, "
         f"not {content_type or 'missing'!r}"
     )
 
 
-def from_json(body: bytes | str | dict[str, Any]) -> ExportTraceServiceRequest:
-    """Parse OTLP/JSON (hex ids, enums as numbers or names)."""
+def from_json(
+    body: bytes | str | dict[str, Any], batch: SpanBatch | None = None
+) -> ExportTraceServiceRequest:
+    """Parse OTLP/JSON (hex ids, enums as numbers or names).
+
+    With a `batch`, a span that cannot be read (an id that is not hex, a
+    timestamp that is not a number, a value nested too deeply) is left out and
+    counted there as rejected, and the rest are kept; without one, it makes the
+    whole body a 400.
+    """
     if isinstance(body, dict):
         document = body
     else:
@@ -150,10 +163,13 @@ def from_json(body: bytes | str | dict[str, Any]) -> ExportTraceServiceRequest:
     if not isinstance(document, dict):
         raise BadRequest("Body must be a JSON object with resourceSpans")
     try:
-        hex_ids_to_base64(document)
-        return json_format.ParseDict(
-            document, ExportTraceServiceRequest(), ignore_unknown_fields=True
-        )
+        hex_ids_to_base64(document, batch)
+        try:
+            return parse_request(document)
+        except (json_format.ParseError, ValueError, TypeError, RecursionError):
+            if batch is None or not drop_unreadable_spans(document, batch):
+                raise
+        return parse_request(document)
     except RecursionError:
         raise BadRequest(
             "Body is not a valid OTLP JSON trace export: nested too deeply"
@@ -164,20 +180,80 @@ def from_json(body: bytes | str | dict[str, Any]) -> ExportTraceServiceRequest:
         ) from None
 
 
+def parse_request(document: dict[str, Any]) -> ExportTraceServiceRequest:
+    """The protobuf message of an OTLP/JSON document whose ids are base64."""
+    return json_format.ParseDict(
+        document, ExportTraceServiceRequest(), ignore_unknown_fields=True
+    )
+
+
 def short(message: str, limit: int = 300) -> str:
     """A parser's message cut to its end, where the cause is named."""
     return message if len(message) <= limit else "..." + message[-limit:]
 
 
-def hex_ids_to_base64(document: dict[str, Any]) -> None:
-    """Re-encode OTLP/JSON's hex ids as protobuf JSON's base64, in place."""
+def span_lists(document: dict[str, Any]) -> list[list[Any]]:
+    """Every `spans` list of an OTLP/JSON document."""
+    found = []
     for resource_spans in as_list(document.get("resourceSpans")):
         for scope_spans in as_list(as_dict(resource_spans).get("scopeSpans")):
-            for span in as_list(as_dict(scope_spans).get("spans")):
-                span = as_dict(span)
-                convert_ids(span)
-                for link in as_list(span.get("links")):
+            spans = as_dict(scope_spans).get("spans")
+            if isinstance(spans, list):
+                found.append(spans)
+    return found
+
+
+def hex_ids_to_base64(document: dict[str, Any], batch: SpanBatch | None = None) -> None:
+    """Re-encode OTLP/JSON's hex ids as protobuf JSON's base64, in place.
+
+    A span with an id that is not hex is a 400, or with a `batch`, is removed
+    from its list and rejected there.
+    """
+    for spans in span_lists(document):
+        kept = []
+        for span in spans:
+            try:
+                span_dict = as_dict(span)
+                convert_ids(span_dict)
+                for link in as_list(span_dict.get("links")):
                     convert_ids(as_dict(link))
+            except BadRequest as error:
+                if batch is None:
+                    raise
+                batch.reject(error.message)
+                continue
+            kept.append(span)
+        spans[:] = kept
+
+
+def drop_unreadable_spans(document: dict[str, Any], batch: SpanBatch) -> bool:
+    """Remove and reject the spans that do not parse on their own.
+
+    Returns whether any was removed; when none was, the fault lies outside the
+    spans and the body as a whole is refused.
+    """
+    dropped = False
+    for spans in span_lists(document):
+        kept = []
+        for span in spans:
+            try:
+                json_format.ParseDict(span, Span(), ignore_unknown_fields=True)
+            except RecursionError:
+                batch.reject("an attribute value is nested too deeply")
+                dropped = True
+                continue
+            except (
+                json_format.ParseError,
+                ValueError,
+                TypeError,
+                AttributeError,
+            ) as error:
+                batch.reject(f"a span is not valid OTLP JSON: {short(str(error), 200)}")
+                dropped = True
+                continue
+            kept.append(span)
+        spans[:] = kept
+    return dropped
 
 
 def convert_ids(holder: dict[str, Any]) -> None:
@@ -215,6 +291,9 @@ def any_value_to_python(value: AnyValue) -> Any:
         }
     if which == "bytes_value":
         return base64.b64encode(value.bytes_value).decode()
+    if which == "double_value" and not math.isfinite(value.double_value):
+        # JSON has no NaN or infinity: they are kept as the scalar's text.
+        return format_double(value.double_value)
     return getattr(value, which)
 
 
@@ -233,7 +312,9 @@ def any_value_to_string(value: AnyValue) -> str:
         return format_double(value.double_value)
     if which == "bytes_value":
         return base64.b64encode(value.bytes_value).decode()
-    return json.dumps(any_value_to_python(value), separators=(",", ":"), default=str)
+    return json.dumps(
+        any_value_to_python(value), separators=(",", ":"), allow_nan=False
+    )
 
 
 def format_double(number: float) -> str:
@@ -263,9 +344,17 @@ def attributes(items: Any) -> dict[str, str]:
     return out
 
 
-def span_rows(request: ExportTraceServiceRequest, project_id: str) -> SpanBatch:
-    """Rows for every storable span; the project id overrides the client's."""
-    batch = SpanBatch()
+def span_rows(
+    request: ExportTraceServiceRequest,
+    project_id: str,
+    batch: SpanBatch | None = None,
+) -> SpanBatch:
+    """Rows for every storable span; the project id overrides the client's.
+
+    The rows and rejections are added to `batch` when one is given (it may
+    already count spans refused while the body was parsed).
+    """
+    batch = SpanBatch() if batch is None else batch
     for resource_spans in request.resource_spans:
         resource = attributes(resource_spans.resource.attributes)
         resource[PROJECT_ATTRIBUTE] = project_id

@@ -63,9 +63,10 @@ def ingest(
 ) -> otlp.SpanBatch:
     """Decode one OTLP/HTTP export and store its spans under `project`."""
     raw = otlp.decompress(body, content_encoding, settings.INGEST_MAX_BYTES)
-    request = otlp.decode(raw, content_type)
+    batch = otlp.SpanBatch()
+    request = otlp.decode(raw, content_type, batch)
     try:
-        batch = otlp.span_rows(request, str(project.id))
+        otlp.span_rows(request, str(project.id), batch)
     except RecursionError:
         raise BadRequest("An attribute value is nested too deeply") from None
     store_rows(batch.rows, settings.INGEST_BATCH_SIZE)
@@ -89,7 +90,8 @@ def load_file(path: Path, project_id: str, batch_size: int) -> otlp.SpanBatch:
     except OSError as error:
         raise BadRequest(f"{path}: cannot be read: {error.strerror}") from None
     try:
-        batch = otlp.span_rows(otlp.from_json(body), project_id)
+        batch = otlp.SpanBatch()
+        otlp.span_rows(otlp.from_json(body, batch), project_id, batch)
     except BadRequest as error:
         raise BadRequest(f"{path}: {error.message}") from None
     except RecursionError:

@@ -75,8 +75,28 @@ def parse_tags(raw: str) -> list[str]:
             tags = json.loads(raw)
         except ValueError:
             return []
-        return [str(tag) for tag in tags] if isinstance(tags, list) else []
+        return [tag_text(tag) for tag in tags] if isinstance(tags, list) else []
     return [raw]
+
+
+def tag_text(tag: Any) -> str:
+    """One element of a tag array as ClickHouse's JSONExtract(Array(String)) reads it.
+
+    Strings as they are, null as "", booleans as true/false, numbers in their
+    shortest form, objects and arrays as compact JSON, so that every tag shown
+    is one the `tags` filter finds.
+    """
+    if isinstance(tag, str):
+        return tag
+    if tag is None:
+        return ""
+    if isinstance(tag, bool):
+        return "true" if tag else "false"
+    if isinstance(tag, float) and tag.is_integer() and abs(tag) < 1e16:
+        return str(int(tag))
+    if isinstance(tag, float):
+        return repr(tag).replace("e+", "e")
+    return json.dumps(tag, separators=(",", ":"))
 
 
 def span_kind(stored: str) -> str:
