@@ -291,7 +291,16 @@ def test_unreadable_json_span_is_rejected_and_the_rest_kept(
             value = {"arrayValue": {"values": [value]}}
         bad["attributes"] = [{"key": "k", "value": value}]
     body = json.dumps(
-        {"resourceSpans": [{"scopeSpans": [{"spans": [bad, good]}, {"spans": [good]}]}]}
+        {
+            "resourceSpans": [
+                {
+                    "scopeSpans": [
+                        {"spans": [bad, good]},
+                        {"spans": [{**good, "spanId": "12" * 8}]},
+                    ]
+                }
+            ]
+        }
     )
 
     response = client.post(
@@ -579,3 +588,42 @@ def test_non_finite_numbers_in_arrays_and_maps_are_stored_as_valid_json(app, cli
     stored = row["SpanAttributes"]["nested"]
     assert json.loads(stored) == ["NaN", "+Inf", "-Inf", {"q": "+Inf"}, 1.5]
     assert row["SpanAttributes"]["alone"] == "NaN"
+
+
+def test_a_retried_export_is_stored_once(app, client):
+    project = make_project(app)
+    document = {
+        "resourceSpans": [
+            {
+                "resource": {"attributes": []},
+                "scopeSpans": [
+                    {
+                        "spans": [
+                            {
+                                "traceId": "0af7651916cd43dd8448eb211c80319c",
+                                "spanId": span_id,
+                                "name": "openai.chat",
+                                "startTimeUnixNano": "1767225600000000000",
+                                "endTimeUnixNano": "1767225601000000000",
+                                "attributes": [
+                                    {
+                                        "key": "gen_ai.usage.input_tokens",
+                                        "value": {"intValue": "10"},
+                                    }
+                                ],
+                            }
+                            for span_id in ("b7ad6b7169203331", "b7ad6b7169203331")
+                        ]
+                    }
+                ],
+            }
+        ]
+    }
+    headers = {"X-Agentops-Api-Key": project.api_key}
+
+    answers = [
+        client.post("/v1/traces", json=document, headers=headers) for _ in range(3)
+    ]
+
+    assert [a.status_code for a in answers] == [200, 200, 200]
+    assert len(stored_spans(app, project.id)) == 1

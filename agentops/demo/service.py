@@ -94,7 +94,7 @@ def seed(
     for request in demo_requests(now or datetime.now(UTC), traces=traces):
         rows.extend(otlp.span_rows(request, str(project.id)).rows)
         result.traces_added += 1
-    ingest.store_rows(rows, settings.INGEST_BATCH_SIZE)
+    ingest.store_rows(rows, settings.INGEST_BATCH_SIZE, str(project.id))
     result.spans_added = len(rows)
     logger.info(
         "seeded demo project %s with %d traces", project.id, result.traces_added

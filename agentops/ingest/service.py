@@ -46,12 +46,61 @@ def read_body(stream: Any, content_length: int | None, limit: int) -> bytes:
             raise PayloadTooLarge(f"Body is larger than the {limit} bytes accepted")
 
 
-def store_rows(rows: Sequence[Sequence[Any]], batch_size: int) -> None:
-    """Insert span rows in batches of at most `batch_size`."""
+TIMESTAMP, TRACE_ID, SPAN_ID = 0, 1, 2
+STORED_SPANS_SQL = """
+SELECT TraceId, SpanId FROM {table}
+WHERE project_id = {{project_id:String}}
+  AND Timestamp BETWEEN fromUnixTimestamp64Nano({{first:Int64}})
+                    AND fromUnixTimestamp64Nano({{last:Int64}})
+  AND SpanId IN {{span_ids:Array(String)}}
+"""
+
+
+def not_yet_stored(
+    rows: Sequence[Sequence[Any]], project_id: str
+) -> list[Sequence[Any]]:
+    """The rows whose span the project does not hold yet, each once.
+
+    An exporter that retries after a lost answer sends spans that were already
+    stored; storing them again would count their tokens and cost twice. The
+    look-up stays within the primary key's range (project, time) of the batch.
+    """
+    unique: dict[tuple[str, str], Sequence[Any]] = {}
+    for row in rows:
+        unique.setdefault((row[TRACE_ID], row[SPAN_ID]), row)
+    if not unique:
+        return []
     spans = clickhouse.store()
+    stored = spans.query(
+        STORED_SPANS_SQL.format(table=spans.table),
+        {
+            "project_id": project_id,
+            "first": min(row[TIMESTAMP] for row in unique.values()),
+            "last": max(row[TIMESTAMP] for row in unique.values()),
+            "span_ids": sorted({span_id for _, span_id in unique}),
+        },
+    )
+    for trace_id, span_id in stored:
+        unique.pop((trace_id, span_id), None)
+    return list(unique.values())
+
+
+def store_rows(
+    rows: Sequence[Sequence[Any]], batch_size: int, project_id: str
+) -> int:
+    """Insert the spans not stored yet, in batches; return how many were new."""
+    spans = clickhouse.store()
+    fresh = not_yet_stored(rows, project_id)
+    if len(fresh) < len(rows):
+        logger.info(
+            "project %s: %d span(s) already stored, not stored again",
+            project_id,
+            len(rows) - len(fresh),
+        )
     step = max(1, batch_size)
-    for start in range(0, len(rows), step):
-        spans.insert(clickhouse.SPANS_TABLE, rows[start : start + step], otlp.COLUMNS)
+    for start in range(0, len(fresh), step):
+        spans.insert(clickhouse.SPANS_TABLE, fresh[start : start + step], otlp.COLUMNS)
+    return len(fresh)
 
 
 def ingest(
@@ -69,7 +118,7 @@ def ingest(
         otlp.span_rows(request, str(project.id), batch)
     except RecursionError:
         raise BadRequest("An attribute value is nested too deeply") from None
-    store_rows(batch.rows, settings.INGEST_BATCH_SIZE)
+    store_rows(batch.rows, settings.INGEST_BATCH_SIZE, str(project.id))
     if batch.rejected:
         logger.warning(
             "project %s: stored %d span(s), rejected %d: %s",
@@ -96,7 +145,7 @@ def load_file(path: Path, project_id: str, batch_size: int) -> otlp.SpanBatch:
         raise BadRequest(f"{path}: {error.message}") from None
     except RecursionError:
         raise BadRequest(f"{path}: an attribute value is nested too deeply") from None
-    store_rows(batch.rows, batch_size)
+    store_rows(batch.rows, batch_size, project_id)
     logger.debug(
         "loaded %d span(s) from %s into project %s", len(batch.rows), path, project_id
     )
