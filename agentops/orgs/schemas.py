@@ -15,8 +15,18 @@ ROLE = validate.OneOf(ROLES)
 class Name(fields.String):
     """A display name: surrounding spaces removed, 1 to 200 characters."""
 
+    # Something besides white space, and no NUL; the document states it too.
+    PATTERN = r"^[^\x00]*[^\s\x00][^\x00]*$"
+
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(validate=validate.Length(min=1, max=200), **kwargs)
+        super().__init__(
+            validate=[
+                validate.Length(min=1, max=200),
+                validate.Regexp(self.PATTERN, error="Must not be blank."),
+            ],
+            metadata={"pattern": self.PATTERN},
+            **kwargs,
+        )
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
         return super()._deserialize(value, attr, data, **kwargs).strip()
