@@ -39,11 +39,13 @@ def storable_text(self: Any, field: fields.Field, ret: dict[str, Any], **_: Any)
         if "pattern" in ret or "enum" in ret or ret.get("format") in UNCHECKED_FORMATS:
             return {}
         return {"pattern": NO_NUL_PATTERN}
-    if isinstance(field, fields.Dict) and field.value_field is None:
-        return {
-            "propertyNames": {"pattern": NO_NUL_PATTERN},
-            "additionalProperties": {"$ref": f"#/components/schemas/{STORABLE_JSON}"},
-        }
+    if isinstance(field, fields.Dict):
+        rules: dict[str, Any] = {"propertyNames": {"pattern": NO_NUL_PATTERN}}
+        if field.value_field is None:
+            rules["additionalProperties"] = {
+                "$ref": f"#/components/schemas/{STORABLE_JSON}"
+            }
+        return rules
     return {}
 
 

@@ -85,9 +85,7 @@ def not_yet_stored(
     return list(unique.values())
 
 
-def store_rows(
-    rows: Sequence[Sequence[Any]], batch_size: int, project_id: str
-) -> int:
+def store_rows(rows: Sequence[Sequence[Any]], batch_size: int, project_id: str) -> int:
     """Insert the spans not stored yet, in batches; return how many were new."""
     spans = clickhouse.store()
     fresh = not_yet_stored(rows, project_id)

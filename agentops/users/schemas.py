@@ -22,6 +22,15 @@ class AvatarUrl(fields.String):
         )
 
 
+def TextMap(**kwargs) -> fields.Dict:  # noqa: N802 - reads as a field class
+    """A flat object of text values (an address, a card summary)."""
+    return fields.Dict(
+        keys=fields.String(validate=validate.Length(max=100)),
+        values=fields.String(allow_none=True, validate=validate.Length(max=1000)),
+        **kwargs,
+    )
+
+
 class UserSchema(Schema):
     """A user as the API shows it."""
 
@@ -29,8 +38,8 @@ class UserSchema(Schema):
     email = fields.String(dump_only=True, allow_none=True)
     full_name = fields.String(allow_none=True, validate=validate.Length(max=200))
     avatar_url = AvatarUrl(allow_none=True)
-    billing_address = fields.Dict(allow_none=True)
-    payment_method = fields.Dict(allow_none=True)
+    billing_address = TextMap(allow_none=True)
+    payment_method = TextMap(allow_none=True)
     survey_is_complete = fields.Boolean(dump_only=True)
 
 
@@ -39,8 +48,8 @@ class UserUpdateSchema(Schema):
 
     full_name = fields.String(allow_none=True, validate=validate.Length(max=200))
     avatar_url = AvatarUrl(allow_none=True)
-    billing_address = fields.Dict(allow_none=True)
-    payment_method = fields.Dict(allow_none=True)
+    billing_address = TextMap(allow_none=True)
+    payment_method = TextMap(allow_none=True)
 
 
 class SuccessSchema(Schema):
