@@ -223,7 +223,17 @@ def test_visibility_is_checked_before_the_body(client, tokens, victim):
 
 @pytest.mark.parametrize(
     "body",
-    [b"not json", b"[1, 2]", b"null", b'"text"', b"{"],
+    [
+        b"not json",
+        b"[1, 2]",
+        b"null",
+        b'"text"',
+        b"{",
+        b"[" * 100_000 + b"]" * 100_000,
+        b'{"name": ' + b"[" * 5_000 + b"]" * 5_000 + b"}",
+        b'{"name": ' + b'{"a": ' * 40 + b"1" + b"}" * 40 + b"}",
+    ],
+    ids=["text", "array", "null", "string", "cut", "deep", "deep-field", "nested"],
 )
 def test_garbage_bodies_never_cause_a_500(client, victim, body):
     for method, path, schema_body in ROUTES + COLLECTIONS:
@@ -237,3 +247,37 @@ def test_garbage_bodies_never_cause_a_500(client, victim, body):
             headers=victim["owner"].headers,
         )
         assert response.status_code in (400, 404, 409, 422), (path, response.json)
+
+
+BILLING = [
+    ("POST", "/opsboard/orgs/{org}/create-checkout-session", {"price_id": "price_1"}),
+    ("POST", "/opsboard/orgs/{org}/cancel-subscription", {"subscription_id": "sub_1"}),
+    ("POST", "/opsboard/orgs/{org}/reactivate-subscription", None),
+    ("POST", "/opsboard/orgs/{org}/validate-discount-code", {"discount_code": "X"}),
+]
+
+
+def test_billing_matrix_covers_every_billing_route(app):
+    registered = {
+        (method, shape(rule.rule))
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.split(".")[0] == "billing"
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+
+    assert registered == {(method, shape(path)) for method, path, _ in BILLING}
+
+
+@pytest.mark.parametrize("method, path, body", BILLING, ids=str)
+@pytest.mark.parametrize("org_id", [str(uuid.uuid4()), MALFORMED])
+def test_billing_routes_check_the_token_before_the_id(
+    client, tokens, method, path, body, org_id
+):
+    url = fill(path, {"org": org_id})
+
+    anonymous = call(client, method, url, body, {})
+    signed_in = call(client, method, url, body, tokens.user().headers)
+
+    assert anonymous.status_code == 401
+    assert signed_in.status_code == 404
+    assert signed_in.json["message"] == "Organization not found"

@@ -24,6 +24,9 @@ from agentops.billing.schemas import (
 from agentops.orgs.models import Org
 
 blp = Blueprint("billing", __name__, url_prefix="/opsboard/orgs", description="Billing")
+# Ids as the org routes read them: a malformed one is the org's 404, after
+# the token check, rather than a routing 404 before it.
+blp.record_once(access.install_path_ids)
 
 IDEMPOTENCY_HEADER = {
     "in": "header",
@@ -39,7 +42,7 @@ def admin_org(view: Callable[..., Any]) -> Callable[..., Any]:
     """Resolve `org_id` to the org for an admin or owner (404, then 403)."""
 
     @wraps(view)
-    def wrapper(*args: Any, org_id: uuid.UUID, **kwargs: Any) -> Any:
+    def wrapper(*args: Any, org_id: uuid.UUID | None, **kwargs: Any) -> Any:
         """Call the view with the org in place of its id."""
         org, _ = access.org_for_admin(org_id, current_user())
         return view(*args, org=org, **kwargs)
@@ -59,7 +62,7 @@ def subscription_answer(org: Org, message: str) -> dict[str, Any]:
     }
 
 
-@blp.route("/<uuid:org_id>/create-checkout-session")
+@blp.route("/<id:org_id>/create-checkout-session")
 class CheckoutSession(MethodView):
     """Embedded Stripe Checkout for upgrading an org."""
 
@@ -74,7 +77,7 @@ class CheckoutSession(MethodView):
         return {"clientSecret": secret}
 
 
-@blp.route("/<uuid:org_id>/cancel-subscription")
+@blp.route("/<id:org_id>/cancel-subscription")
 class CancelSubscription(MethodView):
     """Cancelling at the end of the paid period."""
 
@@ -91,7 +94,7 @@ class CancelSubscription(MethodView):
         )
 
 
-@blp.route("/<uuid:org_id>/reactivate-subscription")
+@blp.route("/<id:org_id>/reactivate-subscription")
 class ReactivateSubscription(MethodView):
     """Undoing a pending cancellation."""
 
@@ -105,7 +108,7 @@ class ReactivateSubscription(MethodView):
         return subscription_answer(org, "The subscription will continue")
 
 
-@blp.route("/<uuid:org_id>/validate-discount-code")
+@blp.route("/<id:org_id>/validate-discount-code")
 class ValidateDiscountCode(MethodView):
     """Checking a discount code before checkout."""
 
