@@ -281,3 +281,64 @@ def test_billing_routes_check_the_token_before_the_id(
     assert anonymous.status_code == 401
     assert signed_in.status_code == 404
     assert signed_in.json["message"] == "Organization not found"
+
+
+def doc_path(template):
+    """The OpenAPI path of a matrix path template."""
+    for name, parameter in (("org", "org_id"), ("project", "project_id")):
+        template = template.replace(f"{{{name}}}", f"{{{parameter}}}")
+    return template.replace("{invite}", "{email}")
+
+
+def test_every_error_these_routes_give_is_in_the_openapi_document(
+    app, client, tokens, victim
+):
+    doc = client.get("/openapi.json").json
+    developer, outsider = tokens.user(), tokens.user()
+    join(client, victim["owner"], victim["ids"]["org"], developer, "developer")
+    personal_org(client, outsider)
+    ids, owner = victim["ids"], victim["owner"]
+    seen = set()
+
+    def send(method, template, body, headers, **options):
+        url = fill(template, ids)
+        if "data" in options:
+            response = client.open(url, method=method, headers=headers, **options)
+        else:
+            response = call(client, method, url, fill(body, ids), headers)
+        seen.add((method, template, response.status_code))
+
+    for method, template, body in ROUTES + COLLECTIONS + BILLING:
+        send(method, template, body, {})
+        send(method, template, body, outsider.headers)
+        send(method, template, body, developer.headers)
+        send(method, template, body, owner.headers)
+        if body is not None:
+            for data, kind in ((b"{", "application/json"), (b"x", "text/plain")):
+                send(
+                    method, template, body, owner.headers, data=data, content_type=kind
+                )
+    me = {"user_id": str(owner.id)}
+    send("POST", "/opsboard/orgs/{org}/remove-member", me, owner.headers)
+    send(
+        "POST",
+        "/opsboard/orgs/{org}/change-role",
+        {**me, "role": "admin"},
+        owner.headers,
+    )
+    send(
+        "POST",
+        "/opsboard/orgs/{org}/change-role",
+        {**me, "role": "boss"},
+        owner.headers,
+    )
+
+    undocumented = sorted(
+        (method, template, status)
+        for method, template, status in seen
+        if status >= 400
+        and str(status)
+        not in doc["paths"][doc_path(template)][method.lower()]["responses"]
+    )
+    assert undocumented == []
+    assert {status for *_, status in seen} >= {400, 401, 403, 404, 409, 415, 422, 503}

@@ -21,6 +21,7 @@ from agentops.billing.schemas import (
     DiscountCodeSchema,
     SubscriptionAnswerSchema,
 )
+from agentops.openapi import errors
 from agentops.orgs.models import Org
 
 blp = Blueprint("billing", __name__, url_prefix="/opsboard/orgs", description="Billing")
@@ -71,6 +72,7 @@ class CheckoutSession(MethodView):
     @blp.doc(parameters=[IDEMPOTENCY_HEADER])
     @blp.arguments(CheckoutSessionSchema)
     @blp.response(200, CheckoutSessionAnswerSchema)
+    @errors(blp, 400, 403, 409, 502, 503)
     def post(self, body: dict[str, Any], org: Org) -> dict[str, str]:
         """Start a Checkout session; the webhook upgrades the org when it completes."""
         secret = service.create_checkout_session(org, current_user(), body)
@@ -86,6 +88,7 @@ class CancelSubscription(MethodView):
     @blp.doc(parameters=[IDEMPOTENCY_HEADER])
     @blp.arguments(CancelSubscriptionSchema)
     @blp.response(200, SubscriptionAnswerSchema)
+    @errors(blp, 400, 403, 409, 502, 503)
     def post(self, body: dict[str, Any], org: Org) -> dict[str, Any]:
         """Set the subscription to cancel at the end of the period."""
         org = service.cancel_subscription(org, current_user(), body["subscription_id"])
@@ -102,6 +105,7 @@ class ReactivateSubscription(MethodView):
 
     @blp.doc(parameters=[IDEMPOTENCY_HEADER])
     @blp.response(200, SubscriptionAnswerSchema)
+    @errors(blp, 403, 409, 502, 503)
     def post(self, org: Org) -> dict[str, Any]:
         """Keep the subscription that was set to cancel."""
         org = service.reactivate_subscription(org, current_user())
@@ -116,6 +120,7 @@ class ValidateDiscountCode(MethodView):
 
     @blp.arguments(DiscountCodeSchema)
     @blp.response(200, DiscountAnswerSchema)
+    @errors(blp, 403, 502, 503)
     def post(self, body: dict[str, Any], org: Org) -> dict[str, Any]:
         """Say whether a promotion code or coupon is valid and what it gives."""
         return service.validate_discount_code(body["discount_code"])
