@@ -9,6 +9,8 @@ from flask_migrate import Migrate
 from flask_smorest import Api, Blueprint
 from flask_sqlalchemy import SQLAlchemy
 from marshmallow import ValidationError
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 from webargs import core
 from webargs.flaskparser import FlaskParser
@@ -16,6 +18,21 @@ from webargs.flaskparser import FlaskParser
 
 class Base(DeclarativeBase):
     """The declarative base of every relational model."""
+
+
+@event.listens_for(Engine, "connect")
+def enforce_sqlite_foreign_keys(connection: Any, _record: Any) -> None:
+    """Make SQLite keep foreign keys (and their cascades), as PostgreSQL does.
+
+    SQLite ignores them unless each connection asks; without this, deleting
+    an org would leave its prices and billing history pointing at nothing.
+    Migrations turn the check off on their own connection (see
+    migrations/env.py), since a batch table rebuild drops tables.
+    """
+    if type(connection).__module__.startswith("sqlite3"):
+        cursor = connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
 
 
 # How deeply a request body may nest arrays and objects. No endpoint needs
