@@ -9,6 +9,8 @@ from flask_migrate import Migrate
 from flask_smorest import Api, Blueprint
 from flask_sqlalchemy import SQLAlchemy
 from marshmallow import ValidationError
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 from webargs import core
 from webargs.flaskparser import FlaskParser
@@ -18,14 +20,56 @@ class Base(DeclarativeBase):
     """The declarative base of every relational model."""
 
 
+@event.listens_for(Engine, "connect")
+def enforce_sqlite_foreign_keys(connection: Any, _record: Any) -> None:
+    """Make SQLite keep foreign keys (and their cascades), as PostgreSQL does.
+
+    SQLite ignores them unless each connection asks; without this, deleting
+    an org would leave its prices and billing history pointing at nothing.
+    Migrations turn the check off on their own connection (see
+    migrations/env.py), since a batch table rebuild drops tables.
+    """
+    if type(connection).__module__.startswith("sqlite3"):
+        cursor = connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+
+# How deeply a request body may nest arrays and objects. No endpoint needs
+# more than a few levels; far deeper bodies would exhaust the recursion of
+# the parser, the validators and the JSON columns.
+MAX_JSON_DEPTH = 32
+TOO_DEEP = f"Arrays and objects nest more than {MAX_JSON_DEPTH} levels deep."
+
+
+def nested_deeper_than(value: Any, limit: int) -> bool:
+    """Whether arrays and objects in a parsed JSON value nest beyond `limit` levels."""
+    pending = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, dict):
+            item = list(item.values())
+        elif not isinstance(item, list):
+            continue
+        if depth > limit:
+            return True
+        pending.extend((child, depth + 1) for child in item)
+    return False
+
+
 class JsonBodyParser(FlaskParser):
     """webargs' Flask parser, for which a missing JSON body is a 422, not `{}`."""
 
     def load_json(self, req, schema):  # noqa: ANN001, ANN201 - webargs' signature
-        """Load the JSON body, refusing a request that has none."""
-        data = super().load_json(req, schema)
+        """Load the JSON body, refusing a request that has none or nests too deep."""
+        try:
+            data = super().load_json(req, schema)
+        except RecursionError:
+            self.refuse(req, schema, {"json": [TOO_DEEP]})
         if data is core.missing:
             self.refuse(req, schema, {"json": ["Missing request body."]})
+        if nested_deeper_than(data, MAX_JSON_DEPTH):
+            self.refuse(req, schema, {"json": [TOO_DEEP]})
         where = nul_character_at(declared_fields(data, schema))
         if where is not None:
             self.refuse(

@@ -9,13 +9,32 @@ from decimal import Decimal, InvalidOperation
 import click
 from flask.cli import AppGroup
 
-from agentops.extensions import db
+from agentops.extensions import db, storable
 from agentops.orgs.models import Org
 from agentops.pricing import service
 from agentops.pricing.prices import rates_for
 
 group = AppGroup("prices", help="Manage prices.")
 PER_MILLION = Decimal(1_000_000)
+# The price columns hold under a million USD per token; a dollar per token is
+# already far beyond any model's price, so that is the ceiling.
+MAX_PER_MILLION = Decimal(1_000_000)
+MODEL_MAX = 200
+
+
+def model_name(ctx: click.Context, param: click.Parameter, text: str) -> str:
+    """The MODEL argument, checked to be a name the database can store."""
+    name = text.strip()
+    if not name:
+        raise click.BadParameter("the model name is empty", ctx, param)
+    if len(name) > MODEL_MAX or not storable(name):
+        raise click.BadParameter(
+            f"a model name has at most {MODEL_MAX} characters and no NUL "
+            "or unpaired surrogate characters",
+            ctx,
+            param,
+        )
+    return name
 
 
 def per_token(text: str | None, option: str) -> Decimal | None:
@@ -30,6 +49,11 @@ def per_token(text: str | None, option: str) -> Decimal | None:
         ) from None
     if not value.is_finite() or value < 0:
         raise click.BadParameter("must be zero or more", param_hint=option)
+    if value > MAX_PER_MILLION:
+        raise click.BadParameter(
+            f"must be at most {MAX_PER_MILLION} USD per million tokens",
+            param_hint=option,
+        )
     return value / PER_MILLION
 
 
@@ -52,7 +76,7 @@ def per_million(value: Decimal | float | None) -> str:
 
 
 @group.command("set")
-@click.argument("model")
+@click.argument("model", callback=model_name)
 @click.option("--org", "org_id", required=True, help="The org the price is for.")
 @click.option(
     "--input", "input_price", required=True, help="USD per million input tokens."
@@ -108,7 +132,7 @@ def list_command(org_id: str) -> None:
 
 
 @group.command("delete")
-@click.argument("model")
+@click.argument("model", callback=model_name)
 @click.option("--org", "org_id", required=True, help="The org the price is for.")
 def delete_command(model: str, org_id: str) -> None:
     """Remove an org's price for MODEL (genai-prices applies again)."""

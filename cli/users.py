@@ -20,11 +20,21 @@ from agentops.users.models import User
 
 group = AppGroup("users", help="Manage users.")
 
+# Ten years: a token that outlives that is a mistake, and far larger values
+# overflow the date arithmetic.
+TOKEN_MAX_HOURS = 24 * 3653
+
 
 @group.command("token")
 @click.argument("email")
 @click.option("--name", "full_name", help="Full name for a new user.")
-@click.option("--hours", default=12, show_default=True, help="Hours the token lasts.")
+@click.option(
+    "--hours",
+    type=click.IntRange(1, TOKEN_MAX_HOURS),
+    default=12,
+    show_default=True,
+    help=f"Hours the token lasts, 1 to {TOKEN_MAX_HOURS}.",
+)
 def token_command(email: str, full_name: str | None, hours: int) -> None:
     """Print an access token for EMAIL, signed with the local secret.
 
@@ -38,7 +48,12 @@ def token_command(email: str, full_name: str | None, hours: int) -> None:
             "with it and works wherever that secret is trusted.",
             err=True,
         )
-    email = email.strip().lower()
+    try:
+        email = service.usable_email(email) or ""
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="EMAIL") from None
+    if not email:
+        raise click.BadParameter("the e-mail is empty", param_hint="EMAIL")
     user = db.session.scalar(select(User).where(func.lower(User.email) == email))
     if user is None:
         user = service.provision(uuid.uuid4(), email, full_name, settings.DEMO_ORG_ID)

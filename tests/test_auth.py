@@ -294,3 +294,38 @@ def test_concurrent_first_requests_create_one_user_and_one_org(app, tokens):
         assert db.session.scalar(select(func.count()).select_from(User)) == 1
         assert db.session.scalar(select(func.count()).select_from(Org)) == 1
         assert db.session.scalar(select(func.count()).select_from(Project)) == 1
+
+
+@pytest.mark.parametrize(
+    "full_name",
+    ["x" * 300, "y" * 199, "a\x00b", "\ud800", "  padded  "],
+    ids=["too-long", "long-org-name", "nul", "lone-surrogate", "padded"],
+)
+def test_first_sign_in_stores_any_name_the_token_carries(
+    client, app, tokens, full_name
+):
+    user = tokens.user(full_name=full_name)
+
+    response = client.get(ME, headers=user.headers)
+
+    assert response.status_code == 200
+    stored = response.json["full_name"]
+    assert stored is None or (len(stored) <= 200 and "\x00" not in stored)
+    with app.app_context():
+        org = db.session.scalars(select(Org)).one()
+    assert 0 < len(org.name) <= 200
+    assert client.get("/opsboard/orgs", headers=user.headers).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "email", ["d" * 400 + "@example.com", "c\x00@example.com", "\ud800@example.com"]
+)
+def test_a_token_whose_email_cannot_be_stored_is_401(client, app, tokens, email):
+    token = tokens.token(email=email)
+
+    response = client.get(ME, headers=bearer(token))
+
+    assert response.status_code == 401
+    assert "email" in response.json["message"]
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(User)) == 0

@@ -5,7 +5,11 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from sqlalchemy import func, select
 
+from agentops.extensions import db
+from agentops.orgs.models import Org
+from agentops.users.models import User
 from tests.support.orgs import (
     capture_mail_log,
     default_project,
@@ -173,3 +177,37 @@ def test_users_invite_sends_the_email(make_app, tokens):
         "An administrator invited you"
         in delivered.message.get_payload(decode=True).decode()
     )
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["b" * 400 + "@example.com"], "at most 320"),
+        (["nul\x00@example.com"], "NUL"),
+        (["   "], "empty"),
+        (["c@example.com", "--hours", "0"], "--hours"),
+        (["c@example.com", "--hours", "-5"], "--hours"),
+        (["c@example.com", "--hours", "99999999999"], "--hours"),
+    ],
+)
+def test_users_token_refuses_bad_input(app, args, fragment):
+    result = app.test_cli_runner().invoke(args=["users", "token", *args])
+
+    assert result.exit_code == 2, result.output
+    assert fragment in result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(User)) == 0
+
+
+def test_users_token_with_a_long_name_provisions_a_fitting_org(app):
+    result = app.test_cli_runner().invoke(
+        args=["users", "token", "Long@Example.com", "--name", "x" * 300]
+    )
+
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        user = db.session.scalars(select(User)).one()
+        org = db.session.scalars(select(Org)).one()
+    assert user.email == "long@example.com"
+    assert len(user.full_name) == 200
+    assert len(org.name) <= 200

@@ -5,7 +5,12 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from sqlalchemy import func, select
 
+from agentops.billing import history
+from agentops.billing.models import BillingEvent
+from agentops.extensions import db
+from agentops.pricing.models import ModelPrice
 from tests.support.orgs import default_project, join, personal_org, set_plan
 
 
@@ -263,3 +268,35 @@ def test_members_of_a_free_org_hold_no_paid_seat(client, tokens, owner):
     shown = client.get(f"/opsboard/orgs/{org['id']}", headers=owner.headers).json
 
     assert shown["paid_member_count"] == 0
+
+
+def test_deleting_an_org_deletes_its_prices_and_unlinks_its_billing_history(
+    app, client, owner
+):
+    org = personal_org(client, owner)
+    project = default_project(client, owner)
+    client.delete(f"/opsboard/projects/{project['id']}", headers=owner.headers)
+    runner = app.test_cli_runner()
+    runner.invoke(
+        args=[
+            "prices",
+            "set",
+            "gpt-4o",
+            "--org",
+            org["id"],
+            "--input",
+            "1",
+            "--output",
+            "2",
+        ]
+    )
+    with app.app_context():
+        history.record(uuid.UUID(org["id"]), "checkout.completed", session="cs_1")
+        db.session.commit()
+
+    response = client.delete(f"/opsboard/orgs/{org['id']}", headers=owner.headers)
+
+    assert response.status_code == 200
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(ModelPrice)) == 0
+        assert db.session.scalars(select(BillingEvent.org_id)).all() == [None]

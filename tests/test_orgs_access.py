@@ -225,7 +225,17 @@ def test_visibility_is_checked_before_the_body(client, tokens, victim):
 
 @pytest.mark.parametrize(
     "body",
-    [b"not json", b"[1, 2]", b"null", b'"text"', b"{"],
+    [
+        b"not json",
+        b"[1, 2]",
+        b"null",
+        b'"text"',
+        b"{",
+        b"[" * 100_000 + b"]" * 100_000,
+        b'{"name": ' + b"[" * 5_000 + b"]" * 5_000 + b"}",
+        b'{"name": ' + b'{"a": ' * 40 + b"1" + b"}" * 40 + b"}",
+    ],
+    ids=["text", "array", "null", "string", "cut", "deep", "deep-field", "nested"],
 )
 def test_garbage_bodies_never_cause_a_500(client, victim, body):
     for method, path, schema_body in ROUTES + COLLECTIONS:
@@ -239,3 +249,98 @@ def test_garbage_bodies_never_cause_a_500(client, victim, body):
             headers=victim["owner"].headers,
         )
         assert response.status_code in (400, 404, 409, 422), (path, response.json)
+
+
+BILLING = [
+    ("POST", "/opsboard/orgs/{org}/create-checkout-session", {"price_id": "price_1"}),
+    ("POST", "/opsboard/orgs/{org}/cancel-subscription", {"subscription_id": "sub_1"}),
+    ("POST", "/opsboard/orgs/{org}/reactivate-subscription", None),
+    ("POST", "/opsboard/orgs/{org}/validate-discount-code", {"discount_code": "X"}),
+]
+
+
+def test_billing_matrix_covers_every_billing_route(app):
+    registered = {
+        (method, shape(rule.rule))
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.split(".")[0] == "billing"
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+
+    assert registered == {(method, shape(path)) for method, path, _ in BILLING}
+
+
+@pytest.mark.parametrize("method, path, body", BILLING, ids=str)
+@pytest.mark.parametrize("org_id", [str(uuid.uuid4()), MALFORMED])
+def test_billing_routes_check_the_token_before_the_id(
+    client, tokens, method, path, body, org_id
+):
+    url = fill(path, {"org": org_id})
+
+    anonymous = call(client, method, url, body, {})
+    signed_in = call(client, method, url, body, tokens.user().headers)
+
+    assert anonymous.status_code == 401
+    assert signed_in.status_code == 404
+    assert signed_in.json["message"] == "Organization not found"
+
+
+def doc_path(template):
+    """The OpenAPI path of a matrix path template."""
+    for name, parameter in (("org", "org_id"), ("project", "project_id")):
+        template = template.replace(f"{{{name}}}", f"{{{parameter}}}")
+    return template.replace("{invite}", "{email}")
+
+
+def test_every_error_these_routes_give_is_in_the_openapi_document(
+    app, client, tokens, victim
+):
+    doc = client.get("/openapi.json").json
+    developer, outsider = tokens.user(), tokens.user()
+    join(client, victim["owner"], victim["ids"]["org"], developer, "developer")
+    personal_org(client, outsider)
+    ids, owner = victim["ids"], victim["owner"]
+    seen = set()
+
+    def send(method, template, body, headers, **options):
+        url = fill(template, ids)
+        if "data" in options:
+            response = client.open(url, method=method, headers=headers, **options)
+        else:
+            response = call(client, method, url, fill(body, ids), headers)
+        seen.add((method, template, response.status_code))
+
+    for method, template, body in ROUTES + COLLECTIONS + BILLING:
+        send(method, template, body, {})
+        send(method, template, body, outsider.headers)
+        send(method, template, body, developer.headers)
+        send(method, template, body, owner.headers)
+        if body is not None:
+            for data, kind in ((b"{", "application/json"), (b"x", "text/plain")):
+                send(
+                    method, template, body, owner.headers, data=data, content_type=kind
+                )
+    me = {"user_id": str(owner.id)}
+    send("POST", "/opsboard/orgs/{org}/remove-member", me, owner.headers)
+    send(
+        "POST",
+        "/opsboard/orgs/{org}/change-role",
+        {**me, "role": "admin"},
+        owner.headers,
+    )
+    send(
+        "POST",
+        "/opsboard/orgs/{org}/change-role",
+        {**me, "role": "boss"},
+        owner.headers,
+    )
+
+    undocumented = sorted(
+        (method, template, status)
+        for method, template, status in seen
+        if status >= 400
+        and str(status)
+        not in doc["paths"][doc_path(template)][method.lower()]["responses"]
+    )
+    assert undocumented == []
+    assert {status for *_, status in seen} >= {400, 401, 403, 404, 409, 415, 422, 503}

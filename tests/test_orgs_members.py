@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-import pytest
+import uuid
 
+import pytest
+from sqlalchemy import delete, event
+from sqlalchemy.orm import Session
+
+from agentops.extensions import db
+from agentops.orgs.models import OrgMember
 from tests.support.orgs import join, personal_org, roles, run_together, set_plan
 
 
@@ -251,3 +257,57 @@ def test_owners_removing_each_other_at_once_leave_at_least_one(app, tokens, owne
     assert len(remaining) >= 1
     final = roles(setup, remaining[0], org["id"])
     assert list(final.values()).count("owner") == len(final) >= 1
+
+
+@pytest.fixture
+def caller_removed_at_commit(app):
+    """After the next commit, delete a chosen membership, as a rival request would."""
+    chosen = {}
+
+    def remove_caller(session):
+        if not chosen:
+            return
+        with db.engine.begin() as connection:
+            connection.execute(
+                delete(OrgMember).where(
+                    OrgMember.org_id == uuid.UUID(chosen["org"]),
+                    OrgMember.user_id == uuid.UUID(chosen["user"]),
+                )
+            )
+        chosen.clear()
+
+    event.listen(Session, "after_commit", remove_caller)
+    yield chosen
+    event.remove(Session, "after_commit", remove_caller)
+
+
+@pytest.mark.parametrize(
+    "action", ["remove-member", "change-role", "invite", "project"]
+)
+def test_a_change_committed_just_before_the_caller_is_removed_still_answers(
+    app, client, tokens, owner, org, caller_removed_at_commit, action
+):
+    admin, developer = tokens.user(), tokens.user()
+    join(client, owner, org["id"], admin, "admin")
+    join(client, owner, org["id"], developer, "developer")
+    requests = {
+        "remove-member": (
+            f"/opsboard/orgs/{org['id']}/remove-member",
+            {"user_id": developer.id},
+        ),
+        "change-role": (
+            f"/opsboard/orgs/{org['id']}/change-role",
+            {"user_id": developer.id, "role": "business_user"},
+        ),
+        "invite": (
+            f"/opsboard/orgs/{org['id']}/invite",
+            {"email": "new@example.com", "role": "developer"},
+        ),
+        "project": ("/opsboard/projects", {"name": "P", "org_id": org["id"]}),
+    }
+    path, body = requests[action]
+    caller_removed_at_commit.update(org=org["id"], user=admin.id)
+
+    response = client.post(path, headers=admin.headers, json=body)
+
+    assert response.status_code in (200, 201), response.json

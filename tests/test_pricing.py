@@ -191,3 +191,65 @@ def test_cli_refuses_bad_numbers(app, client, tokens):
         )
         assert result.exit_code != 0
         assert "--input" in result.output
+
+
+@pytest.mark.parametrize(
+    ("model", "value", "fragment"),
+    [
+        ("m", "1e30", "--input"),
+        ("m", "1000000.01", "--input"),
+        ("gpt\x00x", "1", "MODEL"),
+        ("m" * 201, "1", "MODEL"),
+        ("   ", "1", "MODEL"),
+    ],
+    ids=["huge", "over-the-ceiling", "nul", "too-long", "blank"],
+)
+def test_cli_refuses_what_cannot_be_stored(app, client, tokens, model, value, fragment):
+    user = tokens.user()
+    org_id = org_of(app, member_project(app, client, user))
+    runner = app.test_cli_runner()
+
+    result = runner.invoke(
+        args=[
+            "prices",
+            "set",
+            model,
+            "--org",
+            org_id,
+            "--input",
+            value,
+            "--output",
+            "1",
+        ]
+    )
+
+    assert result.exit_code == 2, result.output
+    assert fragment in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    listed = runner.invoke(args=["prices", "list", "--org", org_id])
+    assert listed.output.strip().splitlines()[1:] == []
+
+
+def test_cli_accepts_the_highest_price(app, client, tokens):
+    user = tokens.user()
+    org_id = org_of(app, member_project(app, client, user))
+    runner = app.test_cli_runner()
+
+    result = runner.invoke(
+        args=[
+            "prices",
+            "set",
+            "m",
+            "--org",
+            org_id,
+            "--input",
+            "1000000",
+            "--output",
+            "0",
+        ]
+    )
+
+    assert result.exit_code == 0, result.output
+    assert (
+        "1000000\t0" in runner.invoke(args=["prices", "list", "--org", org_id]).output
+    )

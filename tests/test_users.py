@@ -85,3 +85,33 @@ def test_survey_complete_sets_the_flag(client, tokens):
     assert response.status_code == 200
     assert response.json["success"] is True
     assert client.get(ME, headers=user.headers).json["survey_is_complete"] is True
+
+
+@pytest.mark.parametrize("depth", [33, 900, 5_000])
+def test_update_me_refuses_deeply_nested_json_and_keeps_the_profile(
+    client, tokens, depth
+):
+    user = tokens.user()
+    kept = {"street": {"line": ["1 Main St"]}}
+    client.put(ME, headers=user.headers, json={"billing_address": kept})
+    body = '{"billing_address": ' + '{"a": ' * depth + "1" + "}" * depth + "}"
+
+    response = client.put(
+        ME, headers=user.headers, data=body, content_type="application/json"
+    )
+
+    assert response.status_code == 422
+    assert "nest more than 32 levels" in response.json["errors"]["json"][0]
+    assert client.get(ME, headers=user.headers).json["billing_address"] == kept
+
+
+def test_update_me_accepts_json_nested_to_the_limit(client, tokens):
+    user = tokens.user()
+    value = 1
+    for _ in range(31):
+        value = {"a": value}
+
+    response = client.put(ME, headers=user.headers, json={"billing_address": value})
+
+    assert response.status_code == 200
+    assert response.json["billing_address"] == value

@@ -30,6 +30,10 @@ def load_user() -> User:
         metadata = claims.get("user_metadata") or {}
         full_name = metadata.get("full_name") if isinstance(metadata, dict) else None
         email = claims.get("email") if isinstance(claims.get("email"), str) else None
+        try:
+            email = users.usable_email(email)
+        except ValueError as error:
+            raise Unauthorized(f"Invalid token: email claim: {error}") from None
         user = users.provision(
             user_id,
             email,

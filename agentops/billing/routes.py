@@ -21,9 +21,13 @@ from agentops.billing.schemas import (
     DiscountCodeSchema,
     SubscriptionAnswerSchema,
 )
+from agentops.openapi import errors
 from agentops.orgs.models import Org
 
 blp = Blueprint("billing", __name__, url_prefix="/opsboard/orgs", description="Billing")
+# Ids as the org routes read them: a malformed one is the org's 404, after
+# the token check, rather than a routing 404 before it.
+blp.record_once(access.install_path_ids)
 
 IDEMPOTENCY_HEADER = {
     "in": "header",
@@ -39,7 +43,7 @@ def admin_org(view: Callable[..., Any]) -> Callable[..., Any]:
     """Resolve `org_id` to the org for an admin or owner (404, then 403)."""
 
     @wraps(view)
-    def wrapper(*args: Any, org_id: uuid.UUID, **kwargs: Any) -> Any:
+    def wrapper(*args: Any, org_id: uuid.UUID | None, **kwargs: Any) -> Any:
         """Call the view with the org in place of its id."""
         org, _ = access.org_for_admin(org_id, current_user())
         return view(*args, org=org, **kwargs)
@@ -59,7 +63,7 @@ def subscription_answer(org: Org, message: str) -> dict[str, Any]:
     }
 
 
-@blp.route("/<uuid:org_id>/create-checkout-session")
+@blp.route("/<id:org_id>/create-checkout-session")
 class CheckoutSession(MethodView):
     """Embedded Stripe Checkout for upgrading an org."""
 
@@ -68,13 +72,14 @@ class CheckoutSession(MethodView):
     @blp.doc(parameters=[IDEMPOTENCY_HEADER])
     @blp.arguments(CheckoutSessionSchema)
     @blp.response(200, CheckoutSessionAnswerSchema)
+    @errors(blp, 400, 403, 409, 502, 503)
     def post(self, body: dict[str, Any], org: Org) -> dict[str, str]:
         """Start a Checkout session; the webhook upgrades the org when it completes."""
         secret = service.create_checkout_session(org, current_user(), body)
         return {"clientSecret": secret}
 
 
-@blp.route("/<uuid:org_id>/cancel-subscription")
+@blp.route("/<id:org_id>/cancel-subscription")
 class CancelSubscription(MethodView):
     """Cancelling at the end of the paid period."""
 
@@ -83,6 +88,7 @@ class CancelSubscription(MethodView):
     @blp.doc(parameters=[IDEMPOTENCY_HEADER])
     @blp.arguments(CancelSubscriptionSchema)
     @blp.response(200, SubscriptionAnswerSchema)
+    @errors(blp, 400, 403, 409, 502, 503)
     def post(self, body: dict[str, Any], org: Org) -> dict[str, Any]:
         """Set the subscription to cancel at the end of the period."""
         org = service.cancel_subscription(org, current_user(), body["subscription_id"])
@@ -91,7 +97,7 @@ class CancelSubscription(MethodView):
         )
 
 
-@blp.route("/<uuid:org_id>/reactivate-subscription")
+@blp.route("/<id:org_id>/reactivate-subscription")
 class ReactivateSubscription(MethodView):
     """Undoing a pending cancellation."""
 
@@ -99,13 +105,14 @@ class ReactivateSubscription(MethodView):
 
     @blp.doc(parameters=[IDEMPOTENCY_HEADER])
     @blp.response(200, SubscriptionAnswerSchema)
+    @errors(blp, 403, 409, 502, 503)
     def post(self, org: Org) -> dict[str, Any]:
         """Keep the subscription that was set to cancel."""
         org = service.reactivate_subscription(org, current_user())
         return subscription_answer(org, "The subscription will continue")
 
 
-@blp.route("/<uuid:org_id>/validate-discount-code")
+@blp.route("/<id:org_id>/validate-discount-code")
 class ValidateDiscountCode(MethodView):
     """Checking a discount code before checkout."""
 
@@ -113,6 +120,7 @@ class ValidateDiscountCode(MethodView):
 
     @blp.arguments(DiscountCodeSchema)
     @blp.response(200, DiscountAnswerSchema)
+    @errors(blp, 403, 502, 503)
     def post(self, body: dict[str, Any], org: Org) -> dict[str, Any]:
         """Say whether a promotion code or coupon is valid and what it gives."""
         return service.validate_discount_code(body["discount_code"])

@@ -17,6 +17,7 @@ from agentops.billing.models import ProcessedStripeEvent
 from agentops.billing.schemas import WebhookAnswerSchema
 from agentops.errors import ApiError, BadRequest, Unavailable
 from agentops.extensions import db
+from agentops.openapi import errors
 from agentops.ratelimits import webhook_limit
 
 logger = logging.getLogger(__name__)
@@ -115,6 +116,7 @@ class StripeWebhook(MethodView):
 
     @blp.doc(security=[])
     @blp.response(200, WebhookAnswerSchema)
+    @errors(blp, 400, 503)
     def post(self) -> dict[str, Any]:
         """Apply a subscription or dispute event from Stripe."""
         event = verified_event(

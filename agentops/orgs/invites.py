@@ -78,18 +78,19 @@ def create(
         inviter_id=inviter.user_id if inviter else None,
     )
     db.session.add(invite)
+    # Read before the commit: afterwards another request may remove the inviter.
+    inviter_email = inviter.user.email if inviter is not None else None
     try:
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
         raise Conflict(f"{email} is already invited to the organization") from None
     logger.info("invite %s to org %s created with role %s", invite.id, org.id, role)
-    return deliver(invite, org, inviter)
+    return deliver(invite, org, inviter_email)
 
 
-def deliver(invite: OrgInvite, org: Org, inviter: OrgMember | None) -> dict[str, Any]:
+def deliver(invite: OrgInvite, org: Org, inviter_email: str | None) -> dict[str, Any]:
     """Send the invite e-mail and describe the outcome to the caller."""
-    inviter_email = inviter.user.email if inviter is not None else None
     sent = mail.send_invite(
         invite.id, org.id, org.name, invite.email, invite.role, inviter_email
     )

@@ -58,8 +58,10 @@ def remove(org: Org, caller: OrgMember, user_id: uuid.UUID) -> None:
     ).rowcount
     if not removed:
         raise Conflict(LAST_OWNER)
+    # Read before the commit: afterwards another request may remove the caller.
+    caller_id, org_id = caller.user_id, org.id
     db.session.commit()
-    logger.info("user %s removed user %s from org %s", caller.user_id, user_id, org.id)
+    logger.info("user %s removed user %s from org %s", caller_id, user_id, org_id)
     seats.membership_changed(org)
 
 
@@ -84,7 +86,6 @@ def change_role(org: Org, caller: OrgMember, user_id: uuid.UUID, role: str) -> N
     ).rowcount
     if not changed:
         raise Conflict(LAST_OWNER)
+    caller_id, org_id = caller.user_id, org.id
     db.session.commit()
-    logger.info(
-        "user %s made user %s %s in org %s", caller.user_id, user_id, role, org.id
-    )
+    logger.info("user %s made user %s %s in org %s", caller_id, user_id, role, org_id)

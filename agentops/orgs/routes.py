@@ -10,6 +10,7 @@ from flask_smorest import Blueprint
 
 from agentops.auth.access import install_path_ids, org_access
 from agentops.auth.current import current_user, login_required
+from agentops.openapi import errors
 from agentops.orgs import invites, mail, members, service
 from agentops.orgs.models import ADMIN_ROLES, Org, OrgMember
 from agentops.orgs.schemas import (
@@ -79,12 +80,14 @@ class OrgItem(MethodView):
     @org_access(ADMIN_ROLES)
     @blp.arguments(OrgUpdateSchema)
     @blp.response(200, OrgSchema)
+    @errors(blp, 403)
     def put(self, body: dict[str, Any], org: Org, member: OrgMember) -> dict[str, Any]:
         """Rename an org (admin or owner)."""
         return service.rename(org, member, body["name"])
 
     @org_access(OWNER)
     @blp.response(200, SuccessSchema)
+    @errors(blp, 403, 409)
     def delete(self, org: Org, member: OrgMember) -> dict[str, Any]:
         """Delete an org (owner); refused while it has projects or a subscription."""
         service.delete(org, member)
@@ -100,6 +103,7 @@ class Invite(MethodView):
     @org_access(ADMIN_ROLES)
     @blp.arguments(InviteCreateSchema)
     @blp.response(201, InviteResultSchema)
+    @errors(blp, 403, 409)
     def post(self, body: dict[str, Any], org: Org, member: OrgMember) -> dict[str, Any]:
         """Invite an e-mail address (admin or owner; only an owner invites an owner).
 
@@ -119,6 +123,7 @@ class InviteItem(MethodView):
 
     @org_access(ADMIN_ROLES)
     @blp.response(200, SuccessSchema)
+    @errors(blp, 403)
     def delete(self, org: Org, member: OrgMember, email: str) -> dict[str, Any]:
         """Revoke the invite for an e-mail address (admin or owner)."""
         invites.revoke(org, email)
@@ -132,6 +137,7 @@ class AcceptInvite(MethodView):
     decorators = [login_required]
 
     @blp.response(200, SuccessSchema)
+    @errors(blp, 403, 409)
     def post(self, org_id: uuid.UUID | None) -> dict[str, Any]:
         """Accept the invite addressed to the caller's e-mail; 404 without one."""
         invites.accept(org_id, current_user())
@@ -147,6 +153,7 @@ class RemoveMember(MethodView):
     @org_access(ADMIN_ROLES)
     @blp.arguments(MemberRemoveSchema)
     @blp.response(200, SuccessSchema)
+    @errors(blp, 400, 403, 409)
     def post(self, body: dict[str, Any], org: Org, member: OrgMember) -> dict[str, Any]:
         """Remove a member (admin or owner).
 
@@ -166,6 +173,7 @@ class ChangeRole(MethodView):
     @org_access(ADMIN_ROLES)
     @blp.arguments(RoleChangeSchema)
     @blp.response(200, SuccessSchema)
+    @errors(blp, 400, 403, 409)
     def post(self, body: dict[str, Any], org: Org, member: OrgMember) -> dict[str, Any]:
         """Change a member's role (admin or owner).
 

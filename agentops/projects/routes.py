@@ -9,6 +9,7 @@ from flask_smorest import Blueprint
 
 from agentops.auth.access import install_path_ids, project_access
 from agentops.auth.current import current_user, login_required
+from agentops.openapi import errors
 from agentops.orgs.models import ADMIN_ROLES, OrgMember
 from agentops.projects import service
 from agentops.projects.models import Project
@@ -43,6 +44,7 @@ class Projects(MethodView):
 
     @blp.arguments(ProjectCreateSchema)
     @blp.response(201, ProjectSchema)
+    @errors(blp, 403, 404)
     def post(self, body: dict[str, Any]) -> dict[str, Any]:
         """Create a project (admin or owner of the org).
 
@@ -69,6 +71,7 @@ class ProjectItem(MethodView):
     @project_access(ADMIN_ROLES)
     @blp.arguments(ProjectUpdateSchema)
     @blp.response(200, ProjectSchema)
+    @errors(blp, 403)
     def put(
         self, body: dict[str, Any], project: Project, member: OrgMember
     ) -> dict[str, Any]:
@@ -77,6 +80,7 @@ class ProjectItem(MethodView):
 
     @project_access(("owner",))
     @blp.response(200, SuccessSchema)
+    @errors(blp, 403)
     def delete(self, project: Project, member: OrgMember) -> dict[str, Any]:
         """Delete a project (owner); its spans can no longer be read."""
         service.delete(project, member)
@@ -91,6 +95,7 @@ class RegenerateKey(MethodView):
 
     @project_access(ADMIN_ROLES)
     @blp.response(200, ProjectSchema)
+    @errors(blp, 403)
     def post(self, project: Project, member: OrgMember) -> dict[str, Any]:
         """Issue a new API key (admin or owner); the old key stops at once."""
         return service.detail(service.regenerate_key(project), member)

@@ -117,9 +117,11 @@ def create(
         org_id=org.id, name=name, environment=environment, api_key=new_api_key()
     )
     db.session.add(project)
+    # Read before the commit: afterwards another request may remove the caller.
+    role = member.role
     db.session.commit()
     logger.info("user %s created project %s in org %s", user.id, project.id, org.id)
-    return detail(project, member)
+    return describe(project, orgs.describe_one(org, role))
 
 
 def update_project(

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from agentops.extensions import db
+from agentops.extensions import db, storable
 from agentops.models_common import new_id
 from agentops.orgs.models import Org, OrgMember
 from agentops.projects.models import Project
@@ -22,9 +22,39 @@ def get(user_id: uuid.UUID) -> User | None:
     return db.session.get(User, user_id)
 
 
+# Column sizes of the user's e-mail and name, and of an org's name.
+EMAIL_MAX = 320
+NAME_MAX = 200
+
+
 def personal_org_name(full_name: str | None) -> str:
-    """The name of a new user's own org."""
-    return f"{full_name}'s org" if full_name else "Default Organization"
+    """The name of a new user's own org, cut to fit its column."""
+    if not full_name:
+        return "Default Organization"
+    name, cut = f"{full_name}'s org", "\u2026's org"
+    return name if len(name) <= NAME_MAX else full_name[: NAME_MAX - len(cut)] + cut
+
+
+def usable_email(email: str | None) -> str | None:
+    """The stored form of a sign-in e-mail; ValueError when no database stores it."""
+    email = (email or "").strip().lower()
+    if not storable(email) or len(email) > EMAIL_MAX:
+        raise ValueError(
+            f"the e-mail must be at most {EMAIL_MAX} characters "
+            "with no NUL or unpaired surrogate characters"
+        )
+    return email or None
+
+
+def usable_name(full_name: str | None) -> str | None:
+    """A display name as it can be stored: trimmed, cut to its column, or None.
+
+    The name comes from the sign-in provider's user metadata, which the user
+    edits; a name no database stores is dropped rather than refusing sign-in.
+    """
+    if not isinstance(full_name, str) or not storable(full_name):
+        return None
+    return full_name.strip()[:NAME_MAX] or None
 
 
 def provision(
@@ -32,10 +62,13 @@ def provision(
 ) -> User:
     """Create a user with a personal org and project, once, race-safe.
 
+    An e-mail no database stores raises ValueError (see `usable_email`).
+
     The user row, the org, the membership and the project commit together; when
     a concurrent first request wins the race, its user is returned instead.
     """
-    user = User(id=user_id, email=(email or "").strip().lower() or None)
+    email, full_name = usable_email(email), usable_name(full_name)
+    user = User(id=user_id, email=email)
     user.full_name = full_name
     org = Org(id=new_id(), name=personal_org_name(full_name))
     db.session.add_all(
