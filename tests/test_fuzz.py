@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, assume, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from tests.support import stripe_fixtures
@@ -40,6 +40,19 @@ def excluded(case) -> list:
     return [positive_data_acceptance] if case.operation.path in NEEDS_A_SECRET else []
 
 
+def key_with_nul(value) -> bool:
+    """Whether an object key anywhere in the body holds a NUL character.
+
+    The document forbids it (`propertyNames`), but OpenAPI 3.0 has no such
+    keyword, so the generator does not know and would call the 422 a fault.
+    """
+    if isinstance(value, dict):
+        return any("\x00" in str(k) or key_with_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(key_with_nul(item) for item in value)
+    return False
+
+
 @pytest.fixture
 def signed_in(app, tokens):
     """Headers of a provisioned user."""
@@ -55,6 +68,7 @@ def signed_in(app, tokens):
     suppress_health_check=list(HealthCheck),
 )
 def test_operation_with_a_user_token(case, signed_in):
+    assume(not key_with_nul(case.body))
     case.call_and_validate(headers=signed_in, excluded_checks=excluded(case))
 
 
@@ -65,4 +79,5 @@ def test_operation_with_a_user_token(case, signed_in):
     suppress_health_check=list(HealthCheck),
 )
 def test_operation_without_a_token(case):
+    assume(not key_with_nul(case.body))
     case.call_and_validate(excluded_checks=excluded(case))
