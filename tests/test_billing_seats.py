@@ -5,29 +5,18 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-import pytest
-
 from agentops.billing import seats
 from agentops.extensions import db
 from agentops.orgs.models import Org, OrgMember
 from tests.support import stripe_fixtures
-from tests.support.stripe_fixtures import org_state, personal_org, subscribe
+from tests.support.stripe_fixtures import org_state, personal_org
 
 app = stripe_fixtures.app
 stripe_server = stripe_fixtures.stripe_server
 webhook_url = stripe_fixtures.webhook_url
 
 
-@pytest.fixture
-def paid(app, client, tokens, stripe_server, webhook_url) -> tuple:
-    """An owner whose org pays for one seat, with the checkout event applied."""
-    owner = tokens.user()
-    org_id = personal_org(client, owner)
-    subscription = subscribe(client, owner, org_id, stripe_server)
-    stripe_server.deliver(
-        stripe_server.event("checkout.session.completed"), webhook_url
-    )
-    return owner, org_id, subscription
+paid = stripe_fixtures.paid
 
 
 def join(app, client, tokens, org_id) -> Any:

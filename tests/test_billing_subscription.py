@@ -12,7 +12,6 @@ from tests.support.stripe_fixtures import (
     billing_history,
     org_state,
     personal_org,
-    subscribe,
 )
 
 app = stripe_fixtures.app
@@ -20,16 +19,7 @@ stripe_server = stripe_fixtures.stripe_server
 webhook_url = stripe_fixtures.webhook_url
 
 
-@pytest.fixture
-def paid(app, client, tokens, stripe_server, webhook_url) -> tuple:
-    """An owner whose org pays, with the checkout event applied."""
-    owner = tokens.user()
-    org_id = personal_org(client, owner)
-    subscription = subscribe(client, owner, org_id, stripe_server)
-    stripe_server.deliver(
-        stripe_server.event("checkout.session.completed"), webhook_url
-    )
-    return owner, org_id, subscription
+paid = stripe_fixtures.paid
 
 
 def post(client, user, org_id, path, body=None) -> Any:

@@ -25,18 +25,7 @@ stripe_server = stripe_fixtures.stripe_server
 webhook_url = stripe_fixtures.webhook_url
 
 
-@pytest.fixture
-def paid(app, client, tokens, stripe_server, webhook_url) -> tuple:
-    """An owner whose org has paid and whose checkout event was applied."""
-    owner = tokens.user()
-    org_id = personal_org(client, owner)
-    subscription = subscribe(client, owner, org_id, stripe_server)
-    answer = stripe_server.deliver(
-        stripe_server.event("checkout.session.completed"), webhook_url
-    )
-    assert answer.status_code == 200, answer.text
-    assert org_state(app, org_id)["prem_status"] == "pro"
-    return owner, org_id, subscription
+paid = stripe_fixtures.paid
 
 
 def test_the_same_event_delivered_twice_has_one_effect(

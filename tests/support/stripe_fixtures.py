@@ -129,3 +129,23 @@ def processed_events(app: Flask) -> list[str]:
     """The ids of the Stripe events recorded as applied."""
     with app.app_context():
         return list(db.session.scalars(select(ProcessedStripeEvent.id)))
+
+
+@pytest.fixture
+def paid(
+    app: Flask,
+    client: FlaskClient,
+    tokens: Any,
+    stripe_server: StripeServer,
+    webhook_url: str,
+) -> tuple[TestUser, uuid.UUID, dict[str, Any]]:
+    """An owner whose org pays, with the checkout event applied."""
+    owner = tokens.user()
+    org_id = personal_org(client, owner)
+    subscription = subscribe(client, owner, org_id, stripe_server)
+    answer = stripe_server.deliver(
+        stripe_server.event("checkout.session.completed"), webhook_url
+    )
+    assert answer.status_code == 200, answer.text
+    assert org_state(app, org_id)["prem_status"] == "pro"
+    return owner, org_id, subscription
