@@ -18,11 +18,10 @@ from agentops.projects.models import Project
 
 
 def release_unused_stores() -> None:
-    """Collect apps of earlier tests so their hold on the chdb folder ends.
+    """Collect apps of earlier tests, and the chdb clients they still hold.
 
-    Each app's span store locks the embedded ClickHouse folder until the app
-    is garbage collected; an app left in a reference cycle would otherwise
-    make the next test's store find the folder busy.
+    The folder lock is held once per process, but clients of earlier apps left
+    in reference cycles keep engine handles open until they are collected.
     """
     gc.collect()
 
