@@ -11,7 +11,8 @@ from agentops.clickhouse import SpanStore
 from agentops.extensions import db
 from agentops.metrics.service import project_usage
 from agentops.projects.models import Project
-from tests.support.span_store import export, member_project, span, store_spans
+from tests.support import span_store
+from tests.support.span_store import export, span, store_spans
 
 HOUR = 3600 * 10**9
 MS = 10**6
@@ -40,11 +41,7 @@ def call(model: str, tokens_in: int, tokens_out: int, **extra) -> dict:
     }
 
 
-@pytest.fixture
-def reader(app, client, tokens):
-    """A user with a pro project; returns (headers, project id)."""
-    user = tokens.user()
-    return user.headers, member_project(app, client, user)
+reader = span_store.reader
 
 
 @pytest.fixture

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import SPANS_DIR
-from tests.support.span_store import load, member_project, store_spans
+from tests.support import span_store
+from tests.support.span_store import load, store_spans
 
 OTLP = SPANS_DIR / "otlp"
 GPT_4O_MINI_CALL = (412 - 256) * 1.5e-7 + 256 * 7.5e-8 + 27 * 6e-7  # 5.88e-5 USD
@@ -13,11 +14,7 @@ GPT_4O_MINI_CALL = (412 - 256) * 1.5e-7 + 256 * 7.5e-8 + 27 * 6e-7  # 5.88e-5 US
 pytestmark = pytest.mark.skipif(not OTLP.exists(), reason="shared span data missing")
 
 
-@pytest.fixture
-def reader(app, client, tokens):
-    """A user with a pro project; returns (headers, project id)."""
-    user = tokens.user()
-    return user.headers, member_project(app, client, user)
+reader = span_store.reader
 
 
 def stored(app, project_id, name):

@@ -8,15 +8,10 @@ import random
 
 import pytest
 
-from tests.support.span_store import member_project
+from tests.support import span_store
 from tests.test_traces_list import FIRST_TRACE, listing, store_three_traces, trace_id
 
-
-@pytest.fixture
-def reader(app, client, tokens):
-    """A user with a pro project; returns (headers, project id)."""
-    user = tokens.user()
-    return user.headers, member_project(app, client, user)
+reader = span_store.reader
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ import pytest
 
 from agentops.clickhouse import store
 from agentops.ingest.otlp import COLUMNS, from_json, span_rows
+from tests.support import span_store
 from tests.support.span_store import export, member_project, span, store_spans
 
 T0 = 1_780_000_000 * 10**9  # 2026-05-28, older than any free-plan cutoff
@@ -33,11 +34,7 @@ def llm(tokens_in: int, tokens_out: int, model: str = "gpt-4o-mini") -> dict:
     }
 
 
-@pytest.fixture
-def reader(app, client, tokens):
-    """A user with a pro project; returns (headers, project id)."""
-    user = tokens.user()
-    return user.headers, member_project(app, client, user)
+reader = span_store.reader
 
 
 @pytest.fixture

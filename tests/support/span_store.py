@@ -9,6 +9,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import pytest
 from flask import Flask
 
 from agentops.clickhouse import store
@@ -129,3 +130,10 @@ def member_project(app: Flask, client: Any, user: Any, plan: str = "pro") -> str
     project_id = default_project_id(app, user.id)
     set_plan(app, project_id, plan)
     return project_id
+
+
+@pytest.fixture
+def reader(app: Flask, client: Any, tokens: Any) -> tuple[dict[str, str], str]:
+    """A user with a pro project; returns (headers, project id)."""
+    user = tokens.user()
+    return user.headers, member_project(app, client, user)
